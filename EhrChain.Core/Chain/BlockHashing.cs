@@ -1,0 +1,76 @@
+using System.Buffers.Binary;
+using System.Text;
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Wire;
+
+namespace EhrChain.Core.Chain;
+
+/// <summary>
+/// The canonical bytes of block headers and transaction results, and the hashes and roots over
+/// them. The layout is fixed here rather than left to a protobuf encoder, so any implementation
+/// in any language derives the same block hash from the same header.
+/// </summary>
+public static class BlockHashing
+{
+    private static readonly byte[] HeaderPrefix = "ehrchain/v1/block-header\0"u8.ToArray();
+    private static readonly byte[] ResultPrefix = "ehrchain/v1/tx-result\0"u8.ToArray();
+
+    /// <summary>
+    /// <c>prefix || height u64 || prev_hash || tx_root || results_root || state_root ||
+    /// time i64 || view u64 || proposer length u16 || proposer UTF-8</c>, integers big-endian.
+    /// </summary>
+    public static byte[] CanonicalHeaderBytes(BlockHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        var proposer = Encoding.UTF8.GetBytes(header.Proposer);
+        if (proposer.Length > ushort.MaxValue)
+        {
+            throw new FormatException("The block proposer id is too long.");
+        }
+        var bytes = new byte[HeaderPrefix.Length + 8 + 4 * Hash.Size + 8 + 8 + 2 + proposer.Length];
+        var span = bytes.AsSpan();
+        HeaderPrefix.CopyTo(span);
+        var at = HeaderPrefix.Length;
+        BinaryPrimitives.WriteUInt64BigEndian(span[at..], header.Height);
+        at += 8;
+        foreach (var field in (ReadOnlySpan<Google.Protobuf.ByteString>)[header.PrevHash, header.TxRoot, header.ResultsRoot, header.StateRoot])
+        {
+            HashField(field).WriteTo(span[at..]);
+            at += Hash.Size;
+        }
+        BinaryPrimitives.WriteInt64BigEndian(span[at..], header.TimeUnixMs);
+        at += 8;
+        BinaryPrimitives.WriteUInt64BigEndian(span[at..], header.View);
+        at += 8;
+        BinaryPrimitives.WriteUInt16BigEndian(span[at..], (ushort)proposer.Length);
+        at += 2;
+        proposer.CopyTo(span[at..]);
+        return bytes;
+    }
+
+    public static Hash HeaderHash(BlockHeader header) => Hash.Compute(CanonicalHeaderBytes(header));
+
+    public static Hash ResultHash(TxResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var reason = Encoding.UTF8.GetBytes(result.Reason);
+        var bytes = new byte[ResultPrefix.Length + 4 + reason.Length];
+        ResultPrefix.CopyTo(bytes, 0);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(ResultPrefix.Length), (int)result.Code);
+        reason.CopyTo(bytes, ResultPrefix.Length + 4);
+        return Hash.Compute(bytes);
+    }
+
+    public static Hash TxRoot(Block block) => MerkleTree.ComputeRoot(TransactionIds.OfBlock(block));
+
+    public static Hash ResultsRoot(Block block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        return MerkleTree.ComputeRoot(block.Results.Select(ResultHash).ToArray());
+    }
+
+    private static Hash HashField(Google.Protobuf.ByteString field) =>
+        field.IsEmpty ? Hash.Zero
+        : field.Length == Hash.Size ? new Hash(field.Span)
+        : throw new FormatException($"A header hash field is {field.Length} bytes; expected {Hash.Size}.");
+}

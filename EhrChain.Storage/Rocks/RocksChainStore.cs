@@ -1,0 +1,247 @@
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Wire;
+using Google.Protobuf;
+using RocksDbSharp;
+
+namespace EhrChain.Storage.Rocks;
+
+/// <summary>
+/// The chain store on RocksDB. Each concern has its own column family; a block and everything it
+/// changes go in one synced WriteBatch, so a crash leaves the previous block or the new one.
+/// </summary>
+public sealed class RocksChainStore : IChainStore
+{
+    internal const string BlocksFamily = "blocks";
+    private const string BlockByHashFamily = "block-by-hash";
+    private const string TxIndexFamily = "tx-index";
+    private const string StateFamily = "state";
+    private const string HistoryFamily = "history";
+    private const string MetaFamily = "meta";
+    private static readonly string[] Families = [BlocksFamily, BlockByHashFamily, TxIndexFamily, StateFamily, HistoryFamily, MetaFamily];
+
+    private readonly RocksDb _db;
+    private readonly ColumnFamilyHandle _blocks, _blockByHash, _txIndex, _state, _history, _meta;
+    private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
+    private readonly Lock _appendLock = new();
+    private volatile HeadBox? _head;
+
+    private RocksChainStore(RocksDb db)
+    {
+        _db = db;
+        _blocks = db.GetColumnFamily(BlocksFamily);
+        _blockByHash = db.GetColumnFamily(BlockByHashFamily);
+        _txIndex = db.GetColumnFamily(TxIndexFamily);
+        _state = db.GetColumnFamily(StateFamily);
+        _history = db.GetColumnFamily(HistoryFamily);
+        _meta = db.GetColumnFamily(MetaFamily);
+        var head = db.Get(System.Text.Encoding.UTF8.GetBytes(StorageEncoding.HeadMetaName), _meta);
+        _head = head is null ? null : new HeadBox(StorageEncoding.ReadHead(head));
+    }
+
+    /// <summary>Opens (or creates) the store in <paramref name="directory"/>; it resumes at the last complete block.</summary>
+    public static RocksChainStore Open(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            return new RocksChainStore(RocksDb.Open(CreateOptions(), directory, CreateFamilies()));
+        }
+        catch (RocksDbException e)
+        {
+            throw new StorageException($"Cannot open the chain store in '{directory}': {e.Message}", e);
+        }
+    }
+
+    internal static DbOptions CreateOptions() =>
+        new DbOptions()
+            .SetCreateIfMissing(true)
+            .SetCreateMissingColumnFamilies(true);
+
+    internal static ColumnFamilies CreateFamilies()
+    {
+        var families = new ColumnFamilies();
+        foreach (var name in Families.Where(n => n != ColumnFamilies.DefaultName))
+        {
+            families.Add(name, new ColumnFamilyOptions());
+        }
+        return families;
+    }
+
+    public ChainHead? Head => _head?.Value;
+
+    public IPendingBlockWrite Prepare(BlockCommit commit)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        BlockLinkRules.CheckExtends(Head, commit);
+
+        var batch = new WriteBatch();
+        var heightKey = StorageEncoding.Height(commit.Height);
+        batch.Put(heightKey, commit.Block.ToByteArray(), _blocks);
+        batch.Put(commit.Hash.ToArray(), heightKey, _blockByHash);
+        foreach (var (txId, location) in StorageEncoding.TxIndexEntries(commit.Block, id => _db.Get(id.ToArray(), _txIndex) is not null))
+        {
+            batch.Put(txId.ToArray(), location, _txIndex);
+        }
+        foreach (var (key, value) in commit.State.Writes)
+        {
+            if (value is null)
+            {
+                batch.Delete(key, _state);
+            }
+            else
+            {
+                batch.Put(key, value, _state);
+            }
+        }
+        foreach (var change in commit.History)
+        {
+            batch.Put(StorageEncoding.HistoryKey(change.Key, commit.Height, change.Position), change.Value, _history);
+        }
+        var head = new ChainHead(commit.Height, commit.Hash);
+        batch.Put(System.Text.Encoding.UTF8.GetBytes(StorageEncoding.HeadMetaName), StorageEncoding.Head(head), _meta);
+        return new PendingWrite(this, commit, batch, head);
+    }
+
+    private void Write(BlockCommit commit, WriteBatch batch, ChainHead head)
+    {
+        lock (_appendLock)
+        {
+            BlockLinkRules.CheckExtends(Head, commit);
+            _db.Write(batch, _syncWrite);
+            _head = new HeadBox(head);
+        }
+    }
+
+    public Block? GetBlock(ulong height)
+    {
+        var bytes = _db.Get(StorageEncoding.Height(height), _blocks);
+        return bytes is null ? null : ParseBlock(bytes, height);
+    }
+
+    public Block? GetBlock(Hash hash)
+    {
+        return GetHeight(hash) is { } height ? GetBlock(height) : null;
+    }
+
+    public ulong? GetHeight(Hash blockHash)
+    {
+        var height = _db.Get(blockHash.ToArray(), _blockByHash);
+        return height is null ? null : StorageEncoding.ReadHeight(height);
+    }
+
+    public TxLocation? FindTransaction(Hash txId)
+    {
+        var location = _db.Get(txId.ToArray(), _txIndex);
+        return location is null ? null : StorageEncoding.ReadTxLocation(location);
+    }
+
+    public byte[]? GetValue(ReadOnlySpan<byte> key) => _db.Get(key.ToArray(), _state);
+
+    public IEnumerable<KeyValuePair<byte[], byte[]>> ScanPrefix(byte[] prefix)
+    {
+        using var view = OpenView();
+        foreach (var item in view.ScanPrefix(prefix))
+        {
+            yield return item;
+        }
+    }
+
+    public IStateView OpenView() => new SnapshotView(this);
+
+    public IReadOnlyList<HistoryItem> GetHistory(byte[] key) =>
+        Scan(_history, StorageEncoding.HistoryPrefix(key), new ReadOptions())
+            .Select(kv => StorageEncoding.ReadHistoryItem(kv.Key, kv.Value))
+            .ToList();
+
+    public byte[]? GetMeta(string name) => _db.Get(System.Text.Encoding.UTF8.GetBytes(name), _meta);
+
+    public void PutMeta(string name, byte[] value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        _db.Put(System.Text.Encoding.UTF8.GetBytes(name), value, _meta, _syncWrite);
+    }
+
+    public void Dispose() => _db.Dispose();
+
+    private static Block ParseBlock(byte[] bytes, ulong height)
+    {
+        try
+        {
+            return Block.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new StorageException($"The stored block at height {height} does not decode: {e.Message}", e);
+        }
+    }
+
+    private IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ColumnFamilyHandle family, byte[] prefix, ReadOptions options)
+    {
+        using var iterator = _db.NewIterator(family, options);
+        for (iterator.Seek(prefix); iterator.Valid(); iterator.Next())
+        {
+            var key = iterator.Key();
+            if (!key.AsSpan().StartsWith(prefix))
+            {
+                yield break;
+            }
+            yield return new KeyValuePair<byte[], byte[]>(key, iterator.Value());
+        }
+    }
+
+    // A class box so the head (two fields) is replaced in one reference write.
+    private sealed record HeadBox(ChainHead Value);
+
+    private sealed class SnapshotView : IStateView
+    {
+        private readonly RocksChainStore _store;
+        private readonly Snapshot _snapshot;
+        private readonly ReadOptions _options;
+
+        public SnapshotView(RocksChainStore store)
+        {
+            _store = store;
+            _snapshot = store._db.CreateSnapshot();
+            _options = new ReadOptions().SetSnapshot(_snapshot);
+            var head = store._db.Get(System.Text.Encoding.UTF8.GetBytes(StorageEncoding.HeadMetaName), store._meta, _options);
+            Head = head is null ? null : StorageEncoding.ReadHead(head);
+        }
+
+        public ChainHead? Head { get; }
+
+        public byte[]? GetValue(ReadOnlySpan<byte> key) => _store._db.Get(key.ToArray(), _store._state, _options);
+
+        public IEnumerable<KeyValuePair<byte[], byte[]>> ScanPrefix(byte[] prefix) => _store.Scan(_store._state, prefix, _options);
+
+        public void Dispose() => _snapshot.Dispose();
+    }
+
+    private sealed class PendingWrite(RocksChainStore store, BlockCommit commit, WriteBatch batch, ChainHead head) : IPendingBlockWrite
+    {
+        private bool _done;
+
+        public void Commit()
+        {
+            ObjectDisposedException.ThrowIf(_done, this);
+            _done = true;
+            try
+            {
+                store.Write(commit, batch, head);
+            }
+            finally
+            {
+                batch.Dispose();
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!_done)
+            {
+                _done = true;
+                batch.Dispose();
+            }
+        }
+    }
+}
