@@ -63,6 +63,18 @@ internal static class StorageEncoding
         return new HistoryItem(BinaryPrimitives.ReadUInt64BigEndian(suffix), BinaryPrimitives.ReadInt32BigEndian(suffix[8..]), value);
     }
 
+    public static Block ParseBlock(byte[] bytes, ulong height)
+    {
+        try
+        {
+            return Block.Parser.ParseFrom(bytes);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw new StorageException($"The stored block at height {height} does not decode: {e.Message}", e);
+        }
+    }
+
     public static byte[] Head(ChainHead head)
     {
         var bytes = new byte[8 + Hash.Size];

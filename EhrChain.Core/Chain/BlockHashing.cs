@@ -61,7 +61,20 @@ public static class BlockHashing
         return Hash.Compute(bytes);
     }
 
-    public static Hash TxRoot(Block block) => MerkleTree.ComputeRoot(TransactionIds.OfBlock(block));
+    /// <summary>
+    /// Merkle root over SHA-256 of each transaction's exact signed bytes, signature included, so
+    /// the block hash commits to every byte the block stores (a tx id covers only the payload).
+    /// </summary>
+    public static Hash TxRoot(Block block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var leaves = new Hash[block.Transactions.Count];
+        for (var i = 0; i < leaves.Length; i++)
+        {
+            leaves[i] = Hash.Compute(block.Transactions[i].Span);
+        }
+        return MerkleTree.ComputeRoot(leaves);
+    }
 
     public static Hash ResultsRoot(Block block)
     {

@@ -77,7 +77,7 @@ public sealed class MemoryChainStore : IChainStore
         {
             bytes = height < (ulong)_blocks.Count ? _blocks[(int)height] : null;
         }
-        return bytes is null ? null : Block.Parser.ParseFrom(bytes);
+        return bytes is null ? null : StorageEncoding.ParseBlock(bytes, height);
     }
 
     public Block? GetBlock(Hash hash)

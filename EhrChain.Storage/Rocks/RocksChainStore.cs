@@ -116,7 +116,7 @@ public sealed class RocksChainStore : IChainStore
     public Block? GetBlock(ulong height)
     {
         var bytes = _db.Get(StorageEncoding.Height(height), _blocks);
-        return bytes is null ? null : ParseBlock(bytes, height);
+        return bytes is null ? null : StorageEncoding.ParseBlock(bytes, height);
     }
 
     public Block? GetBlock(Hash hash)
@@ -163,18 +163,6 @@ public sealed class RocksChainStore : IChainStore
     }
 
     public void Dispose() => _db.Dispose();
-
-    private static Block ParseBlock(byte[] bytes, ulong height)
-    {
-        try
-        {
-            return Block.Parser.ParseFrom(bytes);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            throw new StorageException($"The stored block at height {height} does not decode: {e.Message}", e);
-        }
-    }
 
     private IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ColumnFamilyHandle family, byte[] prefix, ReadOptions options)
     {
