@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using EhrChain.Cli.Output;
+
+namespace EhrChain.Cli.Commands;
+
+/// <summary>
+/// <c>ehrchain genesis new</c>: lays out a whole network in one directory — genesis.json, a key
+/// file per validator, the first Admin's key file, and a config file per node.
+/// </summary>
+internal static class GenesisCommand
+{
+    public static Command Create(GlobalOptions global)
+    {
+        var validators = new Option<int>("--validators") { Description = "How many validators (3f + 1: 4, 7, 10...).", DefaultValueFactory = _ => 4 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "The directory to write into.", Required = true };
+        var chainId = new Option<string>("--chain-id") { Description = "The chain id (default ehrchain-local).", DefaultValueFactory = _ => "ehrchain-local" };
+        var adminId = new Option<string>("--admin-id") { Description = "The first Admin's id (default admin).", DefaultValueFactory = _ => "admin" };
+        var clientPort = new Option<int>("--client-port") { Description = "Client port of the first node; node i listens on this + i (default 7000).", DefaultValueFactory = _ => 7000 };
+        var peerPort = new Option<int>("--peer-port") { Description = "Peer port of the first node; node i listens on this + i (default 7100).", DefaultValueFactory = _ => 7100 };
+        var hosts = new Option<string[]>("--hosts")
+        {
+            Description = "The host each validator is reached at, in order (default 127.0.0.1 for all); e.g. node-0 node-1 node-2 node-3 in docker.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var listenHost = new Option<string>("--listen-host") { Description = "The address nodes bind to (default 127.0.0.1; 0.0.0.0 in containers).", DefaultValueFactory = _ => "127.0.0.1" };
+        var samePorts = new Option<bool>("--same-ports") { Description = "Every node uses the first ports (one node per host, as in docker)." };
+        var force = new Option<bool>("--force") { Description = "Overwrite an existing genesis in the directory." };
+
+        var create = new Command("new", "Create a network: genesis.json, validator and Admin key files, and a config file per node.")
+        {
+            validators, output, chainId, adminId, clientPort, peerPort, hosts, listenHost, samePorts, force,
+        };
+        create.SetAction(parse =>
+        {
+            var layout = new NetworkLayout(
+                parse.GetRequiredValue(output).FullName,
+                parse.GetValue(validators),
+                parse.GetRequiredValue(chainId),
+                parse.GetRequiredValue(adminId),
+                parse.GetValue(clientPort),
+                parse.GetValue(peerPort),
+                parse.GetValue(hosts) ?? [],
+                parse.GetRequiredValue(listenHost),
+                parse.GetValue(samePorts));
+            if (File.Exists(layout.GenesisPath) && !parse.GetValue(force))
+            {
+                throw new CliException($"'{layout.GenesisPath}' already exists; pass --force to replace the network.");
+            }
+            var genesis = layout.Write();
+
+            var cli = global.Output(parse);
+            cli.Result(
+                new JsonObject
+                {
+                    ["chainId"] = genesis.ChainId,
+                    ["genesisHash"] = genesis.Hash.ToString(),
+                    ["genesis"] = layout.GenesisPath,
+                    ["admin"] = layout.AdminKeyPath,
+                    ["nodes"] = new JsonArray(Enumerable.Range(0, layout.Validators).Select(i => (JsonNode)new JsonObject
+                    {
+                        ["id"] = NetworkLayout.ValidatorId(i),
+                        ["config"] = layout.ConfigPath(i),
+                        ["client"] = layout.ClientAddress(i),
+                        ["peer"] = layout.PeerAddress(i),
+                    }).ToArray()),
+                },
+                text =>
+                {
+                    text.Say($"Created chain '{genesis.ChainId}' (genesis {genesis.Hash.ToShortString()}) in {layout.Directory}:");
+                    text.Say($"  genesis      {layout.GenesisPath}");
+                    text.Say($"  admin key    {layout.AdminKeyPath}");
+                    for (var i = 0; i < layout.Validators; i++)
+                    {
+                        text.Say($"  {NetworkLayout.ValidatorId(i),-12} {layout.ConfigPath(i)}  client {layout.ClientAddress(i)}  peer {layout.PeerAddress(i)}");
+                    }
+                });
+            return ExitCodes.Success;
+        });
+
+        return new Command("genesis", "Create a network's genesis.") { create };
+    }
+}

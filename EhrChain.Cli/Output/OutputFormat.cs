@@ -1,0 +1,7 @@
+namespace EhrChain.Cli.Output;
+
+public enum OutputFormat
+{
+    Text,
+    Json,
+}

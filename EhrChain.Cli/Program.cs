@@ -1,0 +1,3 @@
+using EhrChain.Cli;
+
+return await CliApp.RunAsync(args);
