@@ -1,0 +1,153 @@
+using System.Threading.Channels;
+using EhrChain.Node.Api;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+
+namespace EhrChain.Node.Peers;
+
+/// <summary>
+/// The outbound stream to one peer: a bounded queue drained onto a long-lived gRPC stream,
+/// reopened with exponential backoff when it breaks. When the queue is full the oldest message
+/// is dropped — consensus tolerates loss — so a peer that is down or slow never stalls the others.
+/// </summary>
+internal sealed partial class PeerLink : IAsyncDisposable
+{
+    private static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(100);
+
+    private readonly string _peerId;
+    private readonly GrpcChannel _channel;
+    private readonly Func<PeerHello> _hello;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _maxBackoff;
+    private readonly ILogger _logger;
+    private readonly Channel<ReadOnlyMemory<byte>> _queue;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private long _dropped;
+    private volatile bool _connected;
+
+    public PeerLink(string peerId, string address, Func<PeerHello> hello, int queueCapacity, TimeSpan maxBackoff, TimeProvider time, ILogger logger)
+    {
+        _peerId = peerId;
+        _hello = hello;
+        _time = time;
+        _maxBackoff = maxBackoff;
+        _logger = logger;
+        _channel = GrpcChannel.ForAddress($"http://{address}", new GrpcChannelOptions
+        {
+            MaxSendMessageSize = PeerLimits.MaxMessageBytes,
+            HttpHandler = new SocketsHttpHandler
+            {
+                // Pings find a dead connection while the stream is idle, not only on the next write.
+                KeepAlivePingDelay = TimeSpan.FromSeconds(5),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+                ConnectTimeout = TimeSpan.FromSeconds(3),
+                EnableMultipleHttp2Connections = false,
+            },
+        });
+        _queue = Channel.CreateBounded<ReadOnlyMemory<byte>>(
+            new BoundedChannelOptions(queueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => Interlocked.Increment(ref _dropped));
+        _loop = Task.Run(() => RunAsync(_stop.Token));
+    }
+
+    public string PeerId => _peerId;
+    public bool IsConnected => _connected;
+    public long Dropped => Interlocked.Read(ref _dropped);
+    public int Queued => _queue.Reader.Count;
+
+    public void Enqueue(ReadOnlyMemory<byte> message) => _queue.Writer.TryWrite(message);
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        var client = new Peer.PeerClient(_channel);
+        var backoff = InitialBackoff;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await StreamAsync(client, stop).ConfigureAwait(false);
+                backoff = InitialBackoff;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is RpcException or IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
+            {
+                if (_connected)
+                {
+                    LogDisconnected(_peerId, e.Message);
+                }
+                _connected = false;
+                try
+                {
+                    await Task.Delay(backoff, _time, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _maxBackoff.Ticks));
+            }
+        }
+        _connected = false;
+    }
+
+    private async Task StreamAsync(Peer.PeerClient client, CancellationToken stop)
+    {
+        using var call = client.Stream(cancellationToken: stop);
+        await call.RequestStream.WriteAsync(new PeerFrame { Hello = _hello() }, stop).ConfigureAwait(false);
+
+        // The listener ends the call when it refuses us or shuts down; stop writing then.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var response = call.ResponseAsync.ContinueWith(_ => ended.Cancel(), TaskScheduler.Default);
+
+        _connected = true;
+        LogConnected(_peerId);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(ended.Token).ConfigureAwait(false))
+            {
+                while (_queue.Reader.TryRead(out var message))
+                {
+                    await call.RequestStream.WriteAsync(new PeerFrame { Message = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(message) }, ended.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            // Surface why the listener ended the stream.
+            await call.ResponseAsync.ConfigureAwait(false);
+            throw new IOException("the peer closed the stream");
+        }
+        finally
+        {
+            await response.ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _queue.Writer.TryComplete();
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        _channel.Dispose();
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to peer {PeerId}")]
+    private partial void LogConnected(string peerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost peer {PeerId}: {Reason}; reconnecting with backoff")]
+    private partial void LogDisconnected(string peerId, string reason);
+}

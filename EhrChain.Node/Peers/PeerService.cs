@@ -1,0 +1,45 @@
+using EhrChain.Core.Genesis;
+using EhrChain.Node.Api;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace EhrChain.Node.Peers;
+
+/// <summary>The listening end of peer streams: authenticates the dialler's hello, then hands each message to the inbox.</summary>
+internal sealed partial class PeerService(GenesisFile genesis, NodeIdentity identity, IPeerInbox inbox, TimeProvider time, ILogger<PeerService> logger) : Peer.PeerBase
+{
+    public override async Task<PeerStreamEnd> Stream(IAsyncStreamReader<PeerFrame> requestStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(context);
+        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        {
+            return new PeerStreamEnd();
+        }
+        var first = requestStream.Current;
+        if (first.KindCase != PeerFrame.KindOneofCase.Hello)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "A peer stream must open with a hello."));
+        }
+        var refusal = PeerHandshake.Check(first.Hello, genesis, identity.Id, time);
+        if (refusal is not null)
+        {
+            LogRefused(context.Peer, refusal);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"Peer refused: {refusal}."));
+        }
+
+        var from = first.Hello.ValidatorId;
+        while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        {
+            var frame = requestStream.Current;
+            if (frame.KindCase == PeerFrame.KindOneofCase.Message)
+            {
+                inbox.Deliver(from, frame.Message.Memory);
+            }
+        }
+        return new PeerStreamEnd();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a peer stream from {Address}: {Reason}")]
+    private partial void LogRefused(string address, string reason);
+}

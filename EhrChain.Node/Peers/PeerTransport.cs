@@ -1,0 +1,61 @@
+using EhrChain.Core.Genesis;
+using EhrChain.Core.Keys;
+using Microsoft.Extensions.Logging;
+
+namespace EhrChain.Node.Peers;
+
+/// <summary>One outbound link per other validator; sends never block the caller.</summary>
+public sealed class PeerTransport : IAsyncDisposable
+{
+    private readonly Dictionary<string, PeerLink> _links;
+
+    public PeerTransport(KeyFile self, GenesisFile genesis, PeerTransportOptions options, TimeProvider time, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(self);
+        ArgumentNullException.ThrowIfNull(genesis);
+        ArgumentNullException.ThrowIfNull(options);
+        var logger = loggers.CreateLogger<PeerTransport>();
+        _links = genesis.Validators
+            .Where(v => v.Id != self.Id)
+            .ToDictionary(
+                v => v.Id,
+                v => new PeerLink(v.Id, v.Address, () => PeerHandshake.Create(self, genesis, time), options.QueueCapacity, options.MaxReconnectBackoff, time, logger));
+    }
+
+    public void Send(string validatorId, ReadOnlyMemory<byte> message)
+    {
+        if (_links.TryGetValue(validatorId, out var link))
+        {
+            link.Enqueue(message);
+        }
+    }
+
+    public void Broadcast(ReadOnlyMemory<byte> message)
+    {
+        foreach (var link in _links.Values)
+        {
+            link.Enqueue(message);
+        }
+    }
+
+    public IReadOnlyList<string> ConnectedPeers => _links.Values.Where(l => l.IsConnected).Select(l => l.PeerId).Order(StringComparer.Ordinal).ToList();
+
+    public long DroppedMessages => _links.Values.Sum(l => l.Dropped);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var link in _links.Values)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
+
+public sealed class PeerTransportOptions
+{
+    /// <summary>Messages held for one peer while it is slow or away; beyond it the oldest are dropped.</summary>
+    public int QueueCapacity { get; set; } = 50_000;
+
+    /// <summary>The longest wait between reconnection attempts.</summary>
+    public TimeSpan MaxReconnectBackoff { get; set; } = TimeSpan.FromSeconds(2);
+}
