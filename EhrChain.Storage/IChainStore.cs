@@ -47,6 +47,10 @@ public interface IMetaStore
 {
     byte[]? GetMeta(string name);
     void PutMeta(string name, byte[] value);
+    void DeleteMeta(string name);
+
+    /// <summary>Every value whose name starts with <paramref name="prefix"/>, in ordinal name order.</summary>
+    IReadOnlyList<KeyValuePair<string, byte[]>> ScanMeta(string prefix);
 }
 
 /// <summary>Everything one node keeps, in one store, so a block and its effects commit together.</summary>

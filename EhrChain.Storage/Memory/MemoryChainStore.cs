@@ -162,6 +162,26 @@ public sealed class MemoryChainStore : IChainStore
         }
     }
 
+    public void DeleteMeta(string name)
+    {
+        lock (_lock)
+        {
+            _meta.Remove(name);
+        }
+    }
+
+    public IReadOnlyList<KeyValuePair<string, byte[]>> ScanMeta(string prefix)
+    {
+        lock (_lock)
+        {
+            return _meta
+                .Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+                .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => new KeyValuePair<string, byte[]>(kv.Key, (byte[])kv.Value.Clone()))
+                .ToList();
+        }
+    }
+
     /// <summary>Overwrites a stored block's bytes: tests use it to stand for tampering on disk.</summary>
     internal void OverwriteStoredBlock(ulong height, Func<byte[], byte[]> change)
     {

@@ -162,6 +162,14 @@ public sealed class RocksChainStore : IChainStore
         _db.Put(System.Text.Encoding.UTF8.GetBytes(name), value, _meta, _syncWrite);
     }
 
+    public void DeleteMeta(string name) => _db.Remove(System.Text.Encoding.UTF8.GetBytes(name), _meta, _syncWrite);
+
+    // UTF-8 byte order is code point order, which is ordinal order for the ASCII names used here.
+    public IReadOnlyList<KeyValuePair<string, byte[]>> ScanMeta(string prefix) =>
+        Scan(_meta, System.Text.Encoding.UTF8.GetBytes(prefix), new ReadOptions())
+            .Select(kv => new KeyValuePair<string, byte[]>(System.Text.Encoding.UTF8.GetString(kv.Key), kv.Value))
+            .ToList();
+
     public void Dispose() => _db.Dispose();
 
     private IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ColumnFamilyHandle family, byte[] prefix, ReadOptions options)

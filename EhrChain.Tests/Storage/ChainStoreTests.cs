@@ -183,6 +183,26 @@ public abstract class ChainStoreTests
     }
 
     [Test]
+    public void Meta_values_can_be_deleted_and_scanned_by_prefix_in_name_order()
+    {
+        _store.PutMeta("vote/10", [10]);
+        _store.PutMeta("vote/2", [2]);
+        _store.PutMeta("view", [1]);
+        _store.PutMeta("vote/3", [3]);
+        _store.DeleteMeta("vote/3");
+        _store = Reopen(_store);
+
+        var votes = _store.ScanMeta("vote/");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(votes.Select(kv => kv.Key), Is.EqualTo(new[] { "vote/10", "vote/2" }));
+            Assert.That(votes.Select(kv => kv.Value[0]), Is.EqualTo(new byte[] { 10, 2 }));
+            Assert.That(_store.GetMeta("vote/3"), Is.Null);
+        }
+    }
+
+    [Test]
     public void A_pending_block_abandoned_before_commit_leaves_no_trace()
     {
         Append(ABlock.Genesis().Writing("a", "1"));
