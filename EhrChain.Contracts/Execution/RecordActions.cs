@@ -76,6 +76,11 @@ internal static class RecordActions
         {
             return badEntries;
         }
+        if (LapsedKeyHolder(tx, record) is { } lapsed)
+        {
+            return TxResults.Reject(TxResultCode.StaleKeyEpoch,
+                $"The grant of {lapsed} has expired but {lapsed} still holds the current data key; the owner must rotate it (revoke {lapsed}) before more entries are written.");
+        }
 
         var change = new Change { Kind = ChangeKind.EntriesAppended, SubjectId = record.Id, KeyEpoch = record.KeyEpoch };
         Append(tx, record.Clone(), action.Entries, change);
@@ -123,6 +128,17 @@ internal static class RecordActions
         }
         return anyLabResult ? TxResults.Denied("A doctor may append clinical entries only; lab results come from laboratories.") : null;
     }
+
+    /// <summary>
+    /// A reader who holds the current epoch's key without a live grant. Expiry, unlike revocation,
+    /// happens without a transaction and so without a rotation; refusing new entries under such a
+    /// key is what keeps them unreadable by a party whose grant has lapsed.
+    /// </summary>
+    private static string? LapsedKeyHolder(TransactionContext tx, MedicalRecord record) =>
+        tx.State.SealedKeys(record.Id, record.KeyEpoch)
+            .Where(k => k.ReaderId != record.OwnerId)
+            .Select(k => k.ReaderId)
+            .FirstOrDefault(reader => tx.State.Grant(record.Id, reader) is not { } grant || !GrantLiveness.IsLive(grant, tx.Now));
 
     private static void Append(TransactionContext tx, MedicalRecord record, RepeatedField<NewEntry> entries, Change change)
     {

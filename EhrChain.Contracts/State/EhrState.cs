@@ -30,6 +30,9 @@ public sealed class EhrState(IStateReader state)
     /// <summary>Every sealed data key of a record, by epoch and then reader id.</summary>
     public IEnumerable<SealedDataKey> SealedKeys(string recordId) => Scan(StateKeys.SealedKeysOf(recordId), SealedDataKey.Parser);
 
+    /// <summary>The sealed data keys of one epoch of a record, by reader id.</summary>
+    public IEnumerable<SealedDataKey> SealedKeys(string recordId, uint epoch) => Scan(StateKeys.SealedKeysOf(recordId, epoch), SealedDataKey.Parser);
+
     public IEnumerable<RecordRef> RecordsOwnedBy(string patientId) => Scan(StateKeys.RecordsOwnedBy(patientId), RecordRef.Parser);
 
     public IEnumerable<DirectoryEntry> Directory(string providerId) => Scan(StateKeys.DirectoryOf(providerId), Core.Wire.DirectoryEntry.Parser);

@@ -26,6 +26,7 @@ public static class StateKeys
     public static byte[] EntriesOf(string recordId) => Key($"e/{recordId}/");
     public static byte[] SealedKey(string recordId, uint epoch, string readerId) => Key($"k/{recordId}/{Number(epoch)}/{readerId}");
     public static byte[] SealedKeysOf(string recordId) => Key($"k/{recordId}/");
+    public static byte[] SealedKeysOf(string recordId, uint epoch) => Key($"k/{recordId}/{Number(epoch)}/");
     public static byte[] Grant(string recordId, string granteeId) => Key($"g/{recordId}/{granteeId}");
     public static byte[] GrantsOf(string recordId) => Key($"g/{recordId}/");
     public static byte[] OwnedRecord(string patientId, string recordId) => Key($"o/{patientId}/{recordId}");

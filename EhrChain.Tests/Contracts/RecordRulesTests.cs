@@ -276,4 +276,24 @@ public sealed class RecordRulesTests
             Assert.That(_net.DecryptedTexts(_alice, record), Is.EqualTo(new List<string> { "nuts", "nuts: retracted" }));
         }
     }
+
+    [Test]
+    public void No_entry_is_written_under_a_key_an_expired_grantee_still_holds()
+    {
+        var record = _net.RecordOf(_alice, "rec-1");
+        _net.GrantDoctor(record, _drBob, Permission.Read, expires: _net.Clock.GetUtcNow().AddHours(1));
+        _net.Clock.Advance(TimeSpan.FromHours(2));
+
+        var beforeRotation = _net.Append(_alice, record, Entries.Note("private"));
+        var rotation = _net.RevokeDoctor(record, _drBob);
+        var afterRotation = _net.Append(_alice, record, Entries.Note("private"));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(beforeRotation.Code, Is.EqualTo(TxResultCode.StaleKeyEpoch));
+            Assert.That(beforeRotation.Reason, Does.Contain("dr-bob"));
+            Assert.That(rotation.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(afterRotation.Code, Is.EqualTo(TxResultCode.Ok));
+        }
+    }
 }
