@@ -1,0 +1,70 @@
+using EhrChain.Contracts.Execution;
+using EhrChain.Core.Chain;
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Wire;
+using EhrChain.Storage;
+
+namespace EhrChain.Contracts.Chain;
+
+/// <summary>
+/// Turns each committed batch into the next block: executes it on the state as of the head, then
+/// derives the header (prev hash, tx root, results root, state root) and stores the block with its
+/// state writes, history and tx index in one atomic write. Every honest node derives the same bytes.
+/// </summary>
+public sealed class BlockProducer
+{
+    private readonly IChainStore _store;
+    private readonly EhrExecutor _executor;
+
+    public BlockProducer(IChainStore store, EhrExecutor executor)
+    {
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _executor = executor ?? throw new ArgumentNullException(nameof(executor));
+    }
+
+    /// <summary>Executes the batch and derives the block that extends the head, without storing anything.</summary>
+    public BlockCommit Derive(CommittedBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(batch.Certificate);
+        using var view = _store.OpenView();
+        var head = view.Head ?? throw new InvalidOperationException("The chain has no genesis block; store block 0 before executing batches.");
+        var previous = _store.GetBlock(head.Height)
+            ?? throw new StorageException($"The head block {head.Height} is missing from the store.");
+
+        var height = head.Height + 1;
+        var execution = _executor.Execute(
+            view,
+            id => _store.FindTransaction(id) is not null,
+            batch.Transactions,
+            new BlockContext(height, batch.TimeUnixMs));
+
+        var block = new Block
+        {
+            Header = new BlockHeader
+            {
+                Height = height,
+                PrevHash = head.Hash.ToByteString(),
+                TimeUnixMs = batch.TimeUnixMs,
+                Proposer = batch.ProposerId ?? "",
+                View = batch.View,
+                StateRoot = execution.Writes.NextStateRoot(Hash.FromByteString(previous.Header.StateRoot)).ToByteString(),
+            },
+            Certificate = batch.Certificate,
+        };
+        block.Transactions.AddRange(batch.Transactions);
+        block.Results.AddRange(execution.Results);
+        block.Header.TxRoot = BlockHashing.TxRoot(block).ToByteString();
+        block.Header.ResultsRoot = BlockHashing.ResultsRoot(block).ToByteString();
+        return new BlockCommit(block, execution.Writes, execution.History);
+    }
+
+    /// <summary>Derives the next block from the batch and stores it atomically; returns the stored block.</summary>
+    public BlockCommit Produce(CommittedBatch batch)
+    {
+        var commit = Derive(batch);
+        using var pending = _store.Prepare(commit);
+        pending.Commit();
+        return commit;
+    }
+}

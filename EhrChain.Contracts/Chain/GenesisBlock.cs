@@ -1,0 +1,81 @@
+using EhrChain.Contracts.State;
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Genesis;
+using EhrChain.Core.Wire;
+using EhrChain.Storage;
+using Google.Protobuf;
+
+namespace EhrChain.Contracts.Chain;
+
+/// <summary>
+/// Block 0: no transactions, the first Admin enrolled, and a state root chained onto the genesis
+/// file's hash, so two networks with different genesis files never share a block 0.
+/// </summary>
+public static class GenesisBlock
+{
+    /// <summary>The id recorded as the enroller of the genesis Admin.</summary>
+    public const string Enroller = "genesis";
+
+    public static BlockCommit Build(GenesisFile genesis)
+    {
+        ArgumentNullException.ThrowIfNull(genesis);
+        var time = genesis.CreatedAt.ToUnixTimeMilliseconds();
+        var admin = genesis.Admin;
+        var writes = new StateWriteSet();
+        writes.Put(StateKeys.Participant(admin.Id), new Participant
+        {
+            Id = admin.Id,
+            Role = ParticipantRole.Admin,
+            Profile = new Profile { Name = admin.Name },
+            SigningPublicKey = ByteString.CopyFrom(admin.SigningKey.Bytes),
+            EncryptionPublicKey = ByteString.CopyFrom(admin.EncryptionKey.Bytes),
+            Status = ParticipantStatus.Active,
+            EnrolledUnixMs = time,
+            EnrolledBy = Enroller,
+        }.ToByteArray());
+        var history = new HistoryAppend(StateKeys.ParticipantHistory(admin.Id), 0, new Change
+        {
+            Kind = ChangeKind.ParticipantEnrolled,
+            SubjectId = admin.Id,
+            AuthorId = Enroller,
+            TimeUnixMs = time,
+        }.ToByteArray());
+
+        var block = new Block
+        {
+            Header = new BlockHeader
+            {
+                Height = 0,
+                PrevHash = Hash.Zero.ToByteString(),
+                TxRoot = Hash.Zero.ToByteString(),
+                ResultsRoot = Hash.Zero.ToByteString(),
+                StateRoot = writes.NextStateRoot(genesis.Hash).ToByteString(),
+                TimeUnixMs = time,
+                Proposer = "",
+                View = 0,
+            },
+        };
+        return new BlockCommit(block, writes, [history]);
+    }
+
+    /// <summary>
+    /// Stores block 0 in an empty store; on a store that already has a chain, checks that its
+    /// block 0 is this genesis file's, and throws otherwise.
+    /// </summary>
+    public static void Initialise(IChainStore store, GenesisFile genesis)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var commit = Build(genesis);
+        if (store.Head is null)
+        {
+            using var pending = store.Prepare(commit);
+            pending.Commit();
+            return;
+        }
+        var stored = store.GetBlock(0);
+        if (stored?.Header is null || Core.Chain.BlockHashing.HeaderHash(stored.Header) != commit.Hash)
+        {
+            throw new StorageException("The store holds a chain from another genesis file.");
+        }
+    }
+}

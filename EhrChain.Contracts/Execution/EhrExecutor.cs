@@ -1,0 +1,171 @@
+using EhrChain.Core.Chain;
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Wire;
+using EhrChain.Storage;
+using Google.Protobuf;
+
+namespace EhrChain.Contracts.Execution;
+
+/// <summary>
+/// Runs one ordered batch against the state, deterministically: for each transaction, decode,
+/// check the chain id, reject a duplicate id, verify the signature against the signer's key in
+/// state, require an active signer, then authorise and apply the action. A rejected transaction
+/// gets a code and a reason and changes nothing. The only clock is the block time.
+/// </summary>
+public sealed class EhrExecutor
+{
+    private readonly string _chainId;
+
+    public EhrExecutor(string chainId) => _chainId = Core.Identifiers.Require(chainId, "Chain id");
+
+    public string ChainId => _chainId;
+
+    /// <param name="state">The state as of the previous block.</param>
+    /// <param name="isInChain">Whether a transaction id is already in the chain's tx index.</param>
+    /// <param name="transactions">The exact SignedTransaction bytes, in consensus order.</param>
+    /// <param name="block">The block being derived: its height and batch time.</param>
+    public BatchExecution Execute(IStateReader state, Func<Hash, bool> isInChain, IReadOnlyList<ByteString> transactions, BlockContext block)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(isInChain);
+        ArgumentNullException.ThrowIfNull(transactions);
+
+        var decoded = PrepareAll(state, transactions);
+        var writes = new StateWriteSet();
+        var blockState = new StateOverlay(state, writes);
+        var history = new List<HistoryAppend>();
+        var results = new TxResult[decoded.Length];
+        var seen = new HashSet<Hash>();
+
+        for (var position = 0; position < decoded.Length; position++)
+        {
+            var tx = decoded[position];
+            // Every id is marked seen, even a rejected one: the tx index keeps rejected
+            // transactions too, so a replay of any of them is a duplicate.
+            var duplicate = !seen.Add(tx.Id) || isInChain(tx.Id);
+            results[position] = duplicate
+                ? TxResults.Reject(TxResultCode.DuplicateTx, "A transaction with this id is already in the chain.")
+                : Apply(tx, position, blockState, block, writes, history);
+        }
+        return new BatchExecution(results, writes, history);
+    }
+
+    private TxResult Apply(PreparedTransaction tx, int position, IStateReader blockState, BlockContext block, StateWriteSet blockWrites, List<HistoryAppend> history)
+    {
+        if (tx.Payload is not { } payload)
+        {
+            return TxResults.Reject(TxResultCode.Malformed, tx.Problem ?? "The transaction does not decode.");
+        }
+        if (payload.ChainId != _chainId)
+        {
+            return TxResults.Reject(TxResultCode.WrongChain, "The transaction is for another chain.");
+        }
+        var signer = new State.EhrState(blockState).Participant(payload.SignerId);
+        if (signer is null)
+        {
+            return TxResults.Reject(TxResultCode.UnknownSigner, $"The signer '{ActionValidation.Clip(payload.SignerId)}' is not an enrolled participant.");
+        }
+        if (!SignatureHolds(tx, signer.SigningPublicKey))
+        {
+            return TxResults.Reject(TxResultCode.BadSignature, $"The signature is not {signer.Id}'s signature of this transaction.");
+        }
+        if (signer.Status != ParticipantStatus.Active)
+        {
+            return TxResults.Reject(TxResultCode.ParticipantSuspended, $"{signer.Id} is suspended; none of their transactions are accepted.");
+        }
+
+        var context = new TransactionContext(signer, tx.Id, block, position, blockState);
+        var result = payload.ActionCase switch
+        {
+            TransactionPayload.ActionOneofCase.AddParticipant => ParticipantActions.Add(context, payload.AddParticipant),
+            TransactionPayload.ActionOneofCase.UpdateParticipant => ParticipantActions.Update(context, payload.UpdateParticipant),
+            TransactionPayload.ActionOneofCase.CreateMedicalRecord => RecordActions.Create(context, payload.CreateMedicalRecord),
+            TransactionPayload.ActionOneofCase.UpdateAsset => RecordActions.Append(context, payload.UpdateAsset),
+            TransactionPayload.ActionOneofCase.GrantAccess => GrantActions.GrantToDoctor(context, payload.GrantAccess),
+            TransactionPayload.ActionOneofCase.GrantAccessToLab => GrantActions.GrantToLab(context, payload.GrantAccessToLab),
+            TransactionPayload.ActionOneofCase.RevokeAccess => GrantActions.RevokeFromDoctor(context, payload.RevokeAccess),
+            TransactionPayload.ActionOneofCase.RevokeAccessFromLab => GrantActions.RevokeFromLab(context, payload.RevokeAccessFromLab),
+            _ => TxResults.Reject(TxResultCode.Malformed, "The transaction carries no known action."),
+        };
+        if (result.Code == TxResultCode.Ok)
+        {
+            blockWrites.MergeFrom(context.Writes);
+            history.AddRange(context.History);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Reuses the signature check made up front when it was made against the key the signer holds
+    /// now; a key enrolled or changed earlier in the batch is checked here, in order.
+    /// </summary>
+    private static bool SignatureHolds(PreparedTransaction tx, ByteString registeredKey)
+    {
+        if (tx.PrecheckedKey is { } prechecked && prechecked.Equals(registeredKey))
+        {
+            return tx.PrecheckedValid;
+        }
+        return SigningPublicKey.TryFromBytes(registeredKey.Span, out var key)
+            && key.Verify(SigningDomain.Transaction, tx.Signed!.Payload.Span, tx.Signed.Signature.Span);
+    }
+
+    /// <summary>
+    /// Decodes every transaction and checks each signature against the signer's key in the state
+    /// before the batch, in parallel. Each outcome lands at its own index, so the parallelism
+    /// cannot change any result; the sequential pass decides which outcomes still apply.
+    /// </summary>
+    private static PreparedTransaction[] PrepareAll(IStateReader state, IReadOnlyList<ByteString> transactions)
+    {
+        var prepared = new PreparedTransaction[transactions.Count];
+        var keys = new ByteString?[transactions.Count];
+        var ehrState = new State.EhrState(state);
+        for (var i = 0; i < prepared.Length; i++)
+        {
+            prepared[i] = PreparedTransaction.Decode(transactions[i]);
+            if (prepared[i].Payload is { } payload && Core.Identifiers.IsValid(payload.SignerId))
+            {
+                keys[i] = ehrState.Participant(payload.SignerId)?.SigningPublicKey;
+            }
+        }
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(0, prepared.Length, options, i =>
+        {
+            if (keys[i] is { } key && prepared[i].Signed is { } signed)
+            {
+                prepared[i].PrecheckedKey = key;
+                prepared[i].PrecheckedValid = SigningPublicKey.TryFromBytes(key.Span, out var publicKey)
+                    && publicKey.Verify(SigningDomain.Transaction, signed.Payload.Span, signed.Signature.Span);
+            }
+        });
+        return prepared;
+    }
+
+    private sealed class PreparedTransaction
+    {
+        public required Hash Id { get; init; }
+        public SignedTransaction? Signed { get; init; }
+        public TransactionPayload? Payload { get; init; }
+        public string? Problem { get; init; }
+        public ByteString? PrecheckedKey { get; set; }
+        public bool PrecheckedValid { get; set; }
+
+        public static PreparedTransaction Decode(ByteString bytes)
+        {
+            var id = TransactionIds.OfSignedTransaction(bytes.Span);
+            try
+            {
+                var signed = SignedTransaction.Parser.ParseFrom(bytes);
+                if (signed.Payload.IsEmpty)
+                {
+                    return new PreparedTransaction { Id = id, Problem = "The transaction has no payload." };
+                }
+                var payload = TransactionPayload.Parser.ParseFrom(signed.Payload);
+                return new PreparedTransaction { Id = id, Signed = signed, Payload = payload };
+            }
+            catch (InvalidProtocolBufferException)
+            {
+                return new PreparedTransaction { Id = id, Problem = "The transaction bytes are not a signed transaction." };
+            }
+        }
+    }
+}

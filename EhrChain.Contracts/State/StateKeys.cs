@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Text;
+
+namespace EhrChain.Contracts.State;
+
+/// <summary>
+/// The state key layout. Keys are ASCII: a one-letter table, then ids separated by '/'. Ids can
+/// never contain '/' (<see cref="Core.Identifiers"/>), so every key parses one way, and a prefix
+/// ending in '/' never matches a longer id. Numbers are ten-digit zero-padded decimals so that
+/// bytewise key order is numeric order.
+/// <code>
+/// p/{participant}                    Participant
+/// r/{record}                         MedicalRecord
+/// e/{record}/{index}                 RecordEntry (append-only)
+/// k/{record}/{epoch}/{reader}        SealedDataKey
+/// g/{record}/{grantee}               AccessGrant
+/// o/{patient}/{record}               RecordRef (the records a patient owns)
+/// d/{provider}/{patient}             DirectoryEntry (a doctor's or laboratory's patients)
+/// </code>
+/// </summary>
+public static class StateKeys
+{
+    public static byte[] Participant(string id) => Key($"p/{id}");
+    public static byte[] Record(string recordId) => Key($"r/{recordId}");
+    public static byte[] Entry(string recordId, uint index) => Key($"e/{recordId}/{Number(index)}");
+    public static byte[] EntriesOf(string recordId) => Key($"e/{recordId}/");
+    public static byte[] SealedKey(string recordId, uint epoch, string readerId) => Key($"k/{recordId}/{Number(epoch)}/{readerId}");
+    public static byte[] SealedKeysOf(string recordId) => Key($"k/{recordId}/");
+    public static byte[] SealedKeysOf(string recordId, uint epoch) => Key($"k/{recordId}/{Number(epoch)}/");
+    public static byte[] Grant(string recordId, string granteeId) => Key($"g/{recordId}/{granteeId}");
+    public static byte[] GrantsOf(string recordId) => Key($"g/{recordId}/");
+    public static byte[] OwnedRecord(string patientId, string recordId) => Key($"o/{patientId}/{recordId}");
+    public static byte[] RecordsOwnedBy(string patientId) => Key($"o/{patientId}/");
+    public static byte[] DirectoryEntry(string providerId, string patientId) => Key($"d/{providerId}/{patientId}");
+    public static byte[] DirectoryOf(string providerId) => Key($"d/{providerId}/");
+
+    /// <summary>History index key of a record: every change to it, in chain order.</summary>
+    public static byte[] RecordHistory(string recordId) => Key($"record/{recordId}");
+
+    /// <summary>History index key of a participant: enrolment and every update.</summary>
+    public static byte[] ParticipantHistory(string participantId) => Key($"participant/{participantId}");
+
+    private static string Number(uint value) => value.ToString("D10", CultureInfo.InvariantCulture);
+
+    private static byte[] Key(string text) => Encoding.ASCII.GetBytes(text);
+}

@@ -1,0 +1,263 @@
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Keys;
+using EhrChain.Core.Wire;
+using EhrChain.Tests.Contracts.Support;
+using Google.Protobuf;
+
+namespace EhrChain.Tests.Contracts;
+
+public sealed class ParticipantRulesTests
+{
+    private TestNetwork _net = null!;
+
+    [SetUp]
+    public void SetUp() => _net = TestNetwork.InMemory();
+
+    [TearDown]
+    public void TearDown() => _net.Dispose();
+
+    [Test]
+    public void Admin_can_enrol_a_doctor_with_a_licence()
+    {
+        var doctor = _net.Stranger("dr-who", KeyRole.Doctor);
+
+        var result = _net.CommitOne(_net.Admin.Client.AddParticipant(doctor.Keys, Profiles.For(KeyRole.Doctor, "dr-who")));
+
+        var profile = _net.Read(doctor, Query.Participant("dr-who")).Participant;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(profile.Role, Is.EqualTo(ParticipantRole.Doctor));
+            Assert.That(profile.Status, Is.EqualTo(ParticipantStatus.Active));
+            Assert.That(profile.Profile.Doctor.LicenceNumber, Is.EqualTo("GMC-dr-who"));
+        }
+    }
+
+    [Test]
+    public void Patient_cannot_enrol_a_participant()
+    {
+        var alice = _net.Patient("alice");
+        var newcomer = _net.Stranger("mallory");
+
+        var result = _net.CommitOne(alice.Client.AddParticipant(newcomer.Keys, Profiles.For(KeyRole.Patient, "mallory")));
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.AccessDenied));
+    }
+
+    [Test]
+    public void Participant_id_must_be_unique()
+    {
+        _net.Patient("alice");
+        var impostor = _net.Stranger("alice");
+
+        var result = _net.CommitOne(_net.Admin.Client.AddParticipant(impostor.Keys, Profiles.For(KeyRole.Patient, "alice")));
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.AlreadyExists));
+    }
+
+    [Test]
+    public void Malformed_keys_are_refused()
+    {
+        var tx = _net.Admin.Client.AddParticipant("bob", ParticipantRole.Patient, Profiles.For(KeyRole.Patient, "bob"),
+            SigningKeyPair.Generate().PublicKey, EncryptionKeyPair.Generate().PublicKey);
+        var tampered = Tamper.Edit(_net.Admin, tx, p => p.AddParticipant.SigningPublicKey = ByteString.CopyFrom(new byte[31]));
+
+        var result = _net.CommitOne(tampered);
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.InvalidArgument));
+    }
+
+    [Test]
+    public void Doctor_needs_a_doctor_profile()
+    {
+        var doctor = _net.Stranger("dr-x", KeyRole.Doctor);
+
+        var result = _net.CommitOne(_net.Admin.Client.AddParticipant(doctor.Keys, new Profile { Name = "Dr X" }));
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.InvalidArgument));
+    }
+
+    [Test]
+    public void Laboratory_needs_an_accreditation()
+    {
+        var lab = _net.Stranger("lab", KeyRole.Laboratory);
+        var profile = Profiles.For(KeyRole.Laboratory, "lab");
+        profile.Laboratory.Accreditation = "";
+
+        var result = _net.CommitOne(_net.Admin.Client.AddParticipant(lab.Keys, profile));
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.InvalidArgument));
+    }
+
+    [Test]
+    public void Participant_can_change_their_own_profile()
+    {
+        var alice = _net.Patient("alice");
+
+        var result = _net.CommitOne(alice.Client.UpdateProfile("alice", new Profile { Name = "Alice Smith" }));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(_net.Read(alice, Query.Participant("alice")).Participant.Profile.Name, Is.EqualTo("Alice Smith"));
+        }
+    }
+
+    [Test]
+    public void Participant_cannot_change_another_participants_profile()
+    {
+        _net.Patient("alice");
+        var bob = _net.Patient("bob");
+
+        var result = _net.CommitOne(bob.Client.UpdateProfile("alice", new Profile { Name = "Not Alice" }));
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.AccessDenied));
+    }
+
+    [Test]
+    public void Admin_can_change_anyones_profile()
+    {
+        var doctor = _net.Doctor("dr-a");
+        var profile = Profiles.For(KeyRole.Doctor, "dr-a");
+        profile.Doctor.Specialty = "oncology";
+
+        var result = _net.CommitOne(_net.Admin.Client.UpdateProfile("dr-a", profile));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(_net.Read(doctor, Query.Participant("dr-a")).Participant.Profile.Doctor.Specialty, Is.EqualTo("oncology"));
+        }
+    }
+
+    [Test]
+    public void Role_never_changes_so_a_patient_cannot_take_a_doctor_profile()
+    {
+        var alice = _net.Patient("alice");
+
+        var result = _net.CommitOne(alice.Client.UpdateProfile("alice", Profiles.For(KeyRole.Doctor, "alice")));
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.InvalidArgument));
+    }
+
+    [Test]
+    public void Participant_can_replace_their_signing_key_and_the_old_key_stops_working()
+    {
+        var alice = _net.Patient("alice");
+        var newKeys = KeyFile.Generate("alice", KeyRole.Patient);
+
+        var change = _net.CommitOne(alice.Client.ChangeOwnKeys(newKeys.Signing.PublicKey, newKeys.Encryption.PublicKey));
+        var withOldKey = _net.CommitOne(alice.Client.UpdateProfile("alice", new Profile { Name = "old key" }));
+        var withNewKey = _net.CommitOne(_net.ActorFor(newKeys).Client.UpdateProfile("alice", new Profile { Name = "new key" }));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(change.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(withOldKey.Code, Is.EqualTo(TxResultCode.BadSignature));
+            Assert.That(withNewKey.Code, Is.EqualTo(TxResultCode.Ok));
+        }
+    }
+
+    [Test]
+    public void Admin_cannot_change_another_participants_keys()
+    {
+        _net.Patient("alice");
+        var payload = new TransactionPayload
+        {
+            ChainId = TestNetwork.ChainId,
+            SignerId = _net.Admin.Id,
+            Nonce = 1,
+            UpdateParticipant = new UpdateParticipant
+            {
+                ParticipantId = "alice",
+                SigningPublicKey = ByteString.CopyFrom(SigningKeyPair.Generate().PublicKey.Bytes),
+            },
+        };
+
+        var result = _net.CommitOne(Tamper.SignedBy(_net.Admin, payload));
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.AccessDenied));
+    }
+
+    [Test]
+    public void Admin_can_suspend_and_reactivate_a_participant()
+    {
+        var alice = _net.Patient("alice");
+
+        var suspend = _net.CommitOne(_net.Admin.Client.SetStatus("alice", ParticipantStatus.Suspended));
+        var whileSuspended = _net.CommitOne(alice.Client.UpdateProfile("alice", new Profile { Name = "A" }));
+        var reactivate = _net.CommitOne(_net.Admin.Client.SetStatus("alice", ParticipantStatus.Active));
+        var afterwards = _net.CommitOne(alice.Client.UpdateProfile("alice", new Profile { Name = "A" }));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(suspend.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(whileSuspended.Code, Is.EqualTo(TxResultCode.ParticipantSuspended));
+            Assert.That(reactivate.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(afterwards.Code, Is.EqualTo(TxResultCode.Ok));
+        }
+    }
+
+    [Test]
+    public void Suspended_participant_cannot_submit()
+    {
+        var alice = _net.Patient("alice");
+        _net.ExpectOk(_net.Admin.Client.SetStatus("alice", ParticipantStatus.Suspended));
+
+        var result = _net.CommitOne(alice.Client.CreateMedicalRecord("rec-1").Transaction);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Code, Is.EqualTo(TxResultCode.ParticipantSuspended));
+            Assert.That(result.Reason, Does.Contain("suspended"));
+        }
+    }
+
+    [Test]
+    public void Suspended_admin_cannot_enrol()
+    {
+        var deputy = _net.SecondAdmin("deputy");
+        _net.ExpectOk(_net.Admin.Client.SetStatus("deputy", ParticipantStatus.Suspended));
+
+        var result = _net.CommitOne(deputy.Client.AddParticipant(_net.Stranger("zoe").Keys, Profiles.For(KeyRole.Patient, "zoe")));
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.ParticipantSuspended));
+    }
+
+    [Test]
+    public void Patient_cannot_suspend_anyone()
+    {
+        _net.Patient("alice");
+        var bob = _net.Patient("bob");
+
+        var result = _net.CommitOne(bob.Client.SetStatus("alice", ParticipantStatus.Suspended));
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.AccessDenied));
+    }
+
+    [Test]
+    public void Participant_cannot_suspend_themselves()
+    {
+        var bob = _net.Patient("bob");
+
+        var result = _net.CommitOne(bob.Client.SetStatus("bob", ParticipantStatus.Suspended));
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.AccessDenied));
+    }
+
+    [Test]
+    public void Admin_cannot_suspend_themselves()
+    {
+        var result = _net.CommitOne(_net.Admin.Client.SetStatus(_net.Admin.Id, ParticipantStatus.Suspended));
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.AccessDenied));
+    }
+
+    [Test]
+    public void Updating_an_unknown_participant_is_not_found()
+    {
+        var result = _net.CommitOne(_net.Admin.Client.UpdateProfile("nobody", new Profile { Name = "x" }));
+
+        Assert.That(result.Code, Is.EqualTo(TxResultCode.NotFound));
+    }
+}

@@ -1,0 +1,193 @@
+using EhrChain.Contracts.Chain;
+using EhrChain.Contracts.Client;
+using EhrChain.Contracts.Execution;
+using EhrChain.Contracts.Queries;
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Genesis;
+using EhrChain.Core.Keys;
+using EhrChain.Core.Wire;
+using EhrChain.Storage;
+using EhrChain.Storage.Memory;
+using EhrChain.Storage.Rocks;
+using Google.Protobuf;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EhrChain.Tests.Contracts.Support;
+
+/// <summary>
+/// A chain with its genesis Admin, a fake clock and a block producer, so tests read as what
+/// participants do: <c>net.Patient("alice")</c>, <c>net.Commit(alice.Client.CreateMedicalRecord(...))</c>.
+/// Every committed batch becomes a real block in a real store, with real crypto.
+/// </summary>
+internal sealed class TestNetwork : IDisposable
+{
+    public const string ChainId = "test-chain";
+    public static readonly DateTimeOffset Start = new(2030, 1, 1, 9, 0, 0, TimeSpan.Zero);
+
+    private readonly string? _directory;
+    private ulong _sequence;
+
+    private TestNetwork(IChainStore store, GenesisFile genesis, KeyFile adminKeys, string? directory)
+    {
+        Store = store;
+        Genesis = genesis;
+        _directory = directory;
+        Clock = new FakeTimeProvider(Start);
+        Admin = new Actor(adminKeys, new EhrClient(adminKeys, ChainId, Clock));
+        Producer = new BlockProducer(store, new EhrExecutor(ChainId));
+        GenesisBlock.Initialise(store, genesis);
+    }
+
+    public IChainStore Store { get; }
+    public GenesisFile Genesis { get; }
+    public FakeTimeProvider Clock { get; }
+    public Actor Admin { get; }
+    public BlockProducer Producer { get; }
+
+    public static TestNetwork InMemory() => Create(new MemoryChainStore(), null);
+
+    /// <summary>On RocksDB in a fresh temporary directory that <see cref="Dispose"/> removes.</summary>
+    public static TestNetwork OnRocks()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "ehrchain-contracts-" + Guid.NewGuid().ToString("N"));
+        return Create(RocksChainStore.Open(directory), directory);
+    }
+
+    /// <summary>A network on <paramref name="store"/> with a given genesis and Admin, so two stores can run the same chain.</summary>
+    public static TestNetwork On(IChainStore store, GenesisFile genesis, KeyFile adminKeys, string? directory = null) =>
+        new(store, genesis, adminKeys, directory);
+
+    public static (GenesisFile Genesis, KeyFile AdminKeys) NewGenesis()
+    {
+        var admin = KeyFile.Generate("admin", KeyRole.Admin);
+        var validators = Enumerable.Range(0, 4).Select(i => new GenesisValidator(
+            $"node-{i}", $"127.0.0.1:{7000 + i}", SigningKeyPair.Generate().PublicKey, EncryptionKeyPair.Generate().PublicKey)).ToList();
+        var genesis = new GenesisFile(ChainId, Start, validators,
+            new GenesisAdmin(admin.Id, "The Admin", admin.Signing.PublicKey, admin.Encryption.PublicKey));
+        return (genesis, admin);
+    }
+
+    private static TestNetwork Create(IChainStore store, string? directory)
+    {
+        var (genesis, admin) = NewGenesis();
+        return new TestNetwork(store, genesis, admin, directory);
+    }
+
+    public Actor Patient(string id) => Enrol(id, KeyRole.Patient);
+    public Actor Doctor(string id) => Enrol(id, KeyRole.Doctor);
+    public Actor Laboratory(string id) => Enrol(id, KeyRole.Laboratory);
+    public Actor SecondAdmin(string id) => Enrol(id, KeyRole.Admin);
+
+    /// <summary>A participant with keys but not enrolled on the chain.</summary>
+    public Actor Stranger(string id, KeyRole role = KeyRole.Patient) => ActorFor(KeyFile.Generate(id, role));
+
+    public Actor ActorFor(KeyFile keys) => new(keys, new EhrClient(keys, ChainId, Clock));
+
+    public Actor Enrol(string id, KeyRole role)
+    {
+        var actor = Stranger(id, role);
+        ExpectOk(Admin.Client.AddParticipant(actor.Keys, Profiles.For(role, id)));
+        return actor;
+    }
+
+    /// <summary>A record owned by <paramref name="owner"/>, created on the chain with the given entries.</summary>
+    public TestRecord RecordOf(Actor owner, string recordId, params PlainEntry[] entries)
+    {
+        var created = owner.Client.CreateMedicalRecord(recordId, entries);
+        ExpectOk(created.Transaction);
+        return new TestRecord(owner, created.Keys);
+    }
+
+    public void GrantDoctor(TestRecord record, Actor doctor, Permission permission = Permission.ReadWrite, DateTimeOffset? expires = null) =>
+        ExpectOk(record.Owner.Client.GrantAccess(record.Keys, doctor.Holder, permission, expires));
+
+    public void GrantLab(TestRecord record, Actor laboratory, DateTimeOffset? expires = null) =>
+        ExpectOk(record.Owner.Client.GrantAccessToLab(record.Keys, laboratory.Holder, expires));
+
+    /// <summary>Revokes a doctor, sealing the rotated key to the given remaining grantees, and advances the owner's ring when accepted.</summary>
+    public TxResult RevokeDoctor(TestRecord record, Actor doctor, params Actor[] remaining)
+    {
+        var revocation = record.Owner.Client.RevokeAccess(record.Keys, doctor.Id, remaining.Select(r => r.Holder));
+        var result = CommitOne(revocation.Transaction);
+        if (result.Code == TxResultCode.Ok)
+        {
+            record.Keys = revocation.Keys;
+        }
+        return result;
+    }
+
+    public TxResult RevokeLab(TestRecord record, Actor laboratory, params Actor[] remaining)
+    {
+        var revocation = record.Owner.Client.RevokeAccessFromLab(record.Keys, laboratory.Id, remaining.Select(r => r.Holder));
+        var result = CommitOne(revocation.Transaction);
+        if (result.Code == TxResultCode.Ok)
+        {
+            record.Keys = revocation.Keys;
+        }
+        return result;
+    }
+
+    public TxResult Append(Actor author, TestRecord record, params PlainEntry[] entries) =>
+        CommitOne(author.Client.AppendEntries(record.Keys, entries));
+
+    /// <summary>Orders the transactions into one batch at the clock's current time and stores the block.</summary>
+    public Block Commit(params SignedTransaction[] transactions) =>
+        CommitBytes(Clock.GetUtcNow(), transactions.Select(t => t.ToByteString()).ToArray());
+
+    /// <summary>Orders raw bytes (as a faulty primary could) into one batch at <paramref name="batchTime"/>.</summary>
+    public Block CommitBytes(DateTimeOffset batchTime, params ByteString[] transactions)
+    {
+        _sequence++;
+        var batch = new CommittedBatch(transactions, batchTime.ToUnixTimeMilliseconds(), "node-0", 0, new CommitCertificate
+        {
+            View = 0,
+            Sequence = _sequence,
+            BatchDigest = Hash.Compute(transactions.SelectMany(t => t.ToByteArray()).ToArray()).ToByteString(),
+        });
+        return Producer.Produce(batch).Block;
+    }
+
+    public TxResult CommitOne(SignedTransaction transaction) => Commit(transaction).Results.Single();
+
+    public void ExpectOk(SignedTransaction transaction)
+    {
+        var result = CommitOne(transaction);
+        if (result.Code != TxResultCode.Ok)
+        {
+            throw new InvalidOperationException($"Setup transaction failed: {result.Code}: {result.Reason}");
+        }
+    }
+
+    public ReadResponse Read(Actor reader, ReadQuery query) => Answer(reader.Client.Read(query));
+
+    public ReadResponse Answer(SignedReadRequest request)
+    {
+        using var view = Store.OpenView();
+        return RecordQueries.Answer(view, Store, request, ChainId, Clock.GetUtcNow());
+    }
+
+    public ReadResponse ReadRecord(Actor reader, TestRecord record) => ReadRecord(reader, record.Id);
+
+    public ReadResponse ReadRecord(Actor reader, string recordId) =>
+        Read(reader, new ReadQuery { GetRecord = new GetRecordQuery { RecordId = recordId } });
+
+    /// <summary>The record's entries in clear as <paramref name="reader"/> can decrypt them; unreadable ones as "&lt;unreadable&gt;".</summary>
+    public IReadOnlyList<string> DecryptedTexts(Actor reader, TestRecord record)
+    {
+        var response = ReadRecord(reader, record);
+        if (response.Status != ReadStatus.Ok)
+        {
+            throw new InvalidOperationException($"{reader.Id} cannot read {record.Id}: {response.Reason}");
+        }
+        return reader.Client.Decrypt(response.Record).Select(Entries.Text).ToList();
+    }
+
+    public void Dispose()
+    {
+        Store.Dispose();
+        if (_directory is not null && Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+}
