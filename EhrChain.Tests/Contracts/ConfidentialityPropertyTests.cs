@@ -123,7 +123,7 @@ public sealed class ConfidentialityPropertyTests
         {
             var record = Pick(_records);
             DateTimeOffset? expires = _random.Next(3) == 0 ? _net.Clock.GetUtcNow().AddMinutes(_random.Next(20, 200)) : null;
-            var tx = grantee.Keys.Role == Core.Keys.KeyRole.Laboratory
+            var tx = grantee.Keys.Role == global::EhrChain.Core.Keys.KeyRole.Laboratory
                 ? record.Owner.Client.GrantAccessToLab(record.Keys, grantee.Holder, expires)
                 : record.Owner.Client.GrantAccess(record.Keys, grantee.Holder, _random.Next(2) == 0 ? Permission.Read : Permission.ReadWrite, expires);
             var block = Commit(tx);

@@ -60,7 +60,7 @@ public sealed class DeterminismTests
     }
 
     private static (byte[] BlockBytes, ByteString StateRoot, List<KeyValuePair<byte[], byte[]>> State) Run(
-        Core.Genesis.GenesisFile genesis, KeyFile adminKeys, ByteString[] batch, DateTimeOffset batchTime)
+        global::EhrChain.Core.Genesis.GenesisFile genesis, KeyFile adminKeys, ByteString[] batch, DateTimeOffset batchTime)
     {
         var directory = Path.Combine(Path.GetTempPath(), "ehrchain-determinism-" + Guid.NewGuid().ToString("N"));
         using var net = TestNetwork.On(RocksChainStore.Open(directory), genesis, adminKeys, directory);
