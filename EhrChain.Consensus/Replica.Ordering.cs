@@ -411,10 +411,18 @@ public sealed partial class Replica
         {
             return;
         }
-        // A replica that is merely behind catches up rather than blaming the primary.
-        if (_peerAhead > LastExecuted && !_timeoutDeferred)
+        // The first expiry is a second chance, as a PBFT client's retransmission is: the replica
+        // forwards its oldest pending requests again (a lost forward leaves only this replica
+        // waiting, and one replica cannot change the view alone) and catches up if it is merely
+        // behind. Only a second expiry without progress blames the primary.
+        if (!_timeoutDeferred)
         {
             _timeoutDeferred = true;
+            var oldest = _pool.Oldest(_options.BatchMaxCount);
+            if (oldest.Count > 0)
+            {
+                Broadcast(new ConsensusMessage { Forward = new ForwardRequests { Requests = { oldest } } });
+            }
             MaybeFetch();
             _timers.Arm(ReplicaTimer.Request, _currentTimeout);
             return;

@@ -215,6 +215,7 @@ public sealed partial class Replica
         _view = newView.View;
         _viewActive = true;
         _viewEnteredAt = _time.GetTimestamp();
+        _timeoutDeferred = false;
         _lastNewView = envelope;
         PersistView();
         _timers.Cancel(ReplicaTimer.ViewChange);

@@ -95,6 +95,8 @@ internal sealed class RequestPool
         return false;
     }
 
+    public List<ByteString> Oldest(int count) => _order.Take(count).Select(e => e.Request).ToList();
+
     public bool HasProposable()
     {
         foreach (var (digest, _, _) in _order)
