@@ -120,6 +120,12 @@ public sealed partial class Replica
         {
             _transport.Send(_validators.IdOf(sender), _lastNewView);
         }
+        // The sender waits for VIEW-CHANGEs of a view this replica has left: one may have been
+        // lost, and without it that view can neither start nor time out.
+        if (!status.ViewActive && status.View < _view && _ownViewChanges.TryGetValue(status.View, out var viewChange))
+        {
+            _transport.Send(_validators.IdOf(sender), viewChange);
+        }
     }
 
     private void OnStatusTick()

@@ -15,7 +15,7 @@ public sealed partial class Replica
 
     private void ProposeBatches(bool force)
     {
-        if (!_viewActive || !IsPrimary)
+        if (!_viewActive || !IsPrimary || !KnowsEverythingInFlight())
         {
             return;
         }
@@ -56,6 +56,29 @@ public sealed partial class Replica
         {
             _timers.Cancel(ReplicaTimer.Linger);
         }
+    }
+
+    /// <summary>
+    /// The primary orders new requests only when every sequence up to its last assignment is
+    /// executed or holds a PRE-PREPARE it knows in this view: otherwise (behind the stable
+    /// checkpoint, or restarted and missing its own earlier batches) it cannot tell which pending
+    /// requests are already ordered, and could order one twice.
+    /// </summary>
+    private bool KnowsEverythingInFlight()
+    {
+        var executed = LastExecuted;
+        if (executed < _stableSequence)
+        {
+            return false;
+        }
+        for (var sequence = executed + 1; sequence <= _nextSequence; sequence++)
+        {
+            if (!_slots.TryGetValue(sequence, out var slot) || !slot.HasPrePrepare || slot.View != _view)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>Keeps messages of a view this replica has not entered yet, to replay when it does.</summary>

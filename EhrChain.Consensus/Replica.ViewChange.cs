@@ -12,6 +12,7 @@ public sealed partial class Replica
     private TimeSpan _currentTimeout;
     private long _viewEnteredAt;
     private ConsensusEnvelope? _ownViewChange;
+    private readonly SortedDictionary<ulong, ConsensusEnvelope> _ownViewChanges = [];
     private ConsensusEnvelope? _lastNewView;
     private ulong _newViewSentFor = ulong.MaxValue;
 
@@ -54,6 +55,12 @@ public sealed partial class Replica
                 .Select(s => s.Prepared!));
             _ownViewChange = Seal(new ConsensusMessage { ViewChange = viewChange });
             ViewChangesFor(_view)[_self] = (_ownViewChange, viewChange);
+            // Kept so a peer still waiting in an earlier view can be given the vote it lost.
+            _ownViewChanges[_view] = _ownViewChange;
+            while (_ownViewChanges.Count > 8)
+            {
+                _ownViewChanges.Remove(_ownViewChanges.Keys.First());
+            }
         }
         _transport.Broadcast(_ownViewChange);
     }

@@ -97,6 +97,7 @@ public sealed partial class Replica : IDisposable
         {
             _nextSequence = Math.Max(_nextSequence, vote.Sequence);
         }
+        RememberRecentlyCommitted(head.Sequence);
         _timers.Arm(ReplicaTimer.Status, _options.StatusInterval);
         BroadcastStatus();
         if (!_viewActive)
@@ -285,6 +286,32 @@ public sealed partial class Replica : IDisposable
 
     private void PersistView() =>
         _store.Write(ViewKey, new ViewRecord { View = _view, Active = _viewActive }.ToByteArray());
+
+    /// <summary>
+    /// Refills the memory of executed requests from the chain after a restart, so a request a peer
+    /// forwards again is not taken for a new one and ordered twice.
+    /// </summary>
+    private void RememberRecentlyCommitted(ulong head)
+    {
+        var batches = (ulong)(_options.CommittedMemory / _options.BatchMaxCount + _options.WindowSize);
+        var from = head > batches ? head - batches + 1 : 1;
+        while (from <= head)
+        {
+            var chunk = _application.ReadCommitted(from, _options.FetchBatchCount);
+            if (chunk.Count == 0)
+            {
+                break;
+            }
+            foreach (var batch in chunk)
+            {
+                foreach (var request in batch.Requests)
+                {
+                    _committed.Add(ConsensusHashing.RequestDigest(request));
+                }
+            }
+            from = chunk[^1].Sequence + 1;
+        }
+    }
 
     private void Restore()
     {

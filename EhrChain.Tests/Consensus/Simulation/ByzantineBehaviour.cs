@@ -34,8 +34,10 @@ internal sealed class ByzantineBehaviour(Byzantine kind, string selfId, SigningK
             case Byzantine.Silent:
                 return [];
             case Byzantine.EquivocatingPrimary when message.PrePrepare is { } prePrepare:
-                // Half the replicas get a different batch for the same slot.
-                return validators.ToList().IndexOf(to) % 2 == 0 ? [envelope] : [Reseal(Alter(prePrepare, keep: _ => random.Next(3) != 0, shiftTime: 1))];
+                // Half the replicas get a different batch for the same slot, and then the real one too.
+                return validators.ToList().IndexOf(to) % 2 == 0
+                    ? [envelope]
+                    : [Reseal(Alter(prePrepare, keep: _ => random.Next(3) != 0, shiftTime: 1)), envelope];
             case Byzantine.CensoringPrimary when message.PrePrepare is { } prePrepare:
                 return [Reseal(Alter(prePrepare, keep: r => !SimRequests.IsCensored(r), shiftTime: 0))];
             case Byzantine.ForgedAndReplayedVotes:
