@@ -1,5 +1,6 @@
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
+using Google.Protobuf;
 
 namespace EhrChain.Consensus;
 
@@ -154,6 +155,27 @@ public sealed partial class Replica
         }
         _newViewSentFor = _view;
         var envelope = Seal(new ConsensusMessage { NewView = newView });
+        // Stored before it is sent: a primary that restarts mid view change re-sends this very
+        // NEW-VIEW rather than signing a second one with other re-proposals.
+        _store.Write(NewViewKey, envelope.ToByteArray());
+        _transport.Broadcast(envelope);
+        EnterNewView(envelope, newView, plan);
+    }
+
+    /// <summary>After a restart, a primary that had sent NEW-VIEW for its pending view enters that view with it again.</summary>
+    private void ResumeOwnNewView()
+    {
+        if (_viewActive || _store.Read(NewViewKey) is not { } bytes)
+        {
+            return;
+        }
+        var envelope = ConsensusEnvelope.Parser.ParseFrom(bytes);
+        var newView = _envelopes.Open(envelope, out var sender, out _)?.NewView;
+        if (newView is null || sender != _self || newView.View != _view || CheckNewView(newView) is not { } plan)
+        {
+            return;
+        }
+        _newViewSentFor = _view;
         _transport.Broadcast(envelope);
         EnterNewView(envelope, newView, plan);
     }
@@ -219,12 +241,14 @@ public sealed partial class Replica
 
     private void EnterNewView(ConsensusEnvelope envelope, NewView newView, NewViewPlan plan)
     {
+        // The view becomes active only once the re-proposals are in the log: a primary that
+        // started ordering earlier (a stable checkpoint adopted below proposes) would put new
+        // batches in the slots the NEW-VIEW fills.
         _view = newView.View;
-        _viewActive = true;
+        _viewActive = false;
         _viewEnteredAt = _time.GetTimestamp();
         _timeoutDeferred = false;
         _lastNewView = envelope;
-        PersistView();
         _timers.Cancel(ReplicaTimer.ViewChange);
         _timers.Cancel(ReplicaTimer.Request);
         foreach (var old in _viewChanges.Keys.Where(k => k <= _view).ToList())
@@ -278,6 +302,8 @@ public sealed partial class Replica
                 AcceptPrePrepare(slot, newView.PrePrepares[i], prePrepare);
             }
         }
+        _viewActive = true;
+        PersistView();
         var last = plan.Proposals.Count > 0 ? plan.Proposals[^1] : default;
         _nextSequence = Math.Max(Math.Max(_stableSequence, LastExecuted), last.Sequence);
         _lastAssignedTime = Math.Max(_application.LastExecuted.TimeUnixMs, last.Batch?.TimeUnixMs ?? _stableTime);

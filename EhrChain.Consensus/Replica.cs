@@ -16,6 +16,7 @@ public sealed partial class Replica : IDisposable
     private const string ViewKey = "view";
     private const string StableKey = "stable";
     private const string VotePrefix = "vote/";
+    private const string NewViewKey = "new-view";
 
     private readonly ValidatorSet _validators;
     private readonly int _self;
@@ -103,6 +104,7 @@ public sealed partial class Replica : IDisposable
         if (!_viewActive)
         {
             BroadcastViewChange();
+            ResumeOwnNewView();
         }
         // A restarted replica asks a peer for what it missed before it takes part again.
         _catchUpTarget = Math.Max(_catchUpTarget, head.Sequence + 1);
