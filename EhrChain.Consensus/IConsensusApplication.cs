@@ -1,0 +1,30 @@
+using EhrChain.Core.Crypto;
+using Google.Protobuf;
+
+namespace EhrChain.Consensus;
+
+/// <summary>
+/// What consensus needs from the chain it orders for. Calls come from the replica's single loop,
+/// one at a time; <see cref="ValidateRequest"/> may also be called in parallel off the loop.
+/// </summary>
+public interface IConsensusApplication
+{
+    /// <summary>
+    /// A complete but cheap check of one request (decoding, signature, chain id): the primary
+    /// orders only requests that pass, and backups refuse batches holding one that does not.
+    /// Must not depend on state that differs between replicas. Returns null when valid, else why not.
+    /// </summary>
+    string? ValidateRequest(ByteString request);
+
+    /// <summary>
+    /// Executes batch <c>LastExecuted.Sequence + 1</c> and makes it durable, then returns the state
+    /// root after it (carried in checkpoints). Called exactly once per sequence, in order.
+    /// </summary>
+    Hash Execute(CommittedBatch batch);
+
+    /// <summary>The last executed batch; sequence 0 with the genesis time before any.</summary>
+    ExecutedHead LastExecuted { get; }
+
+    /// <summary>Committed batches from <paramref name="fromSequence"/> on, at most <paramref name="maxCount"/>, to serve catch-up.</summary>
+    IReadOnlyList<CommittedBatch> ReadCommitted(ulong fromSequence, int maxCount);
+}

@@ -1,0 +1,352 @@
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Wire;
+using Google.Protobuf;
+
+namespace EhrChain.Consensus;
+
+/// <summary>
+/// One PBFT replica as a deterministic, single-threaded state machine: every input is a method
+/// call (<see cref="Submit"/>, <see cref="OnEnvelope"/>, <see cref="OnTimer"/>) and every output
+/// goes through <see cref="IConsensusTransport"/>, <see cref="IConsensusApplication"/> and
+/// <see cref="IConsensusStore"/>. Nothing here locks or awaits, so a whole cluster can run in one
+/// test thread on a simulated clock; <see cref="ConsensusDriver"/> serialises calls in production.
+/// </summary>
+public sealed partial class Replica : IDisposable
+{
+    private const string ViewKey = "view";
+    private const string StableKey = "stable";
+    private const string VotePrefix = "vote/";
+    private const string NewViewKey = "new-view";
+
+    private readonly ValidatorSet _validators;
+    private readonly int _self;
+    private readonly string _selfId;
+    private readonly SigningKeyPair _key;
+    private readonly ConsensusOptions _options;
+    private readonly IConsensusTransport _transport;
+    private readonly IConsensusApplication _application;
+    private readonly IConsensusStore _store;
+    private readonly TimeProvider _time;
+    private readonly long _genesisTimeUnixMs;
+    private readonly EnvelopeVerifier _envelopes;
+    private readonly RequestVerifier _requests;
+    private readonly ReplicaTimers _timers;
+    private readonly RequestPool _pool;
+    private readonly CommittedRequests _committed;
+
+    private readonly SortedDictionary<ulong, Slot> _slots = [];
+    private readonly SortedDictionary<ulong, CommittedBatch> _ready = [];
+    private readonly Dictionary<ulong, VoteRecord> _votes = [];
+
+    private ulong _view;
+    private bool _viewActive = true;
+    private bool _started;
+    private bool _disposed;
+
+    public Replica(ReplicaSetup setup, Action<ReplicaTimer, long> timerFired)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        setup.Options.EnsureValid();
+        _validators = setup.Validators;
+        _selfId = setup.SelfId;
+        if (!_validators.TryGetIndex(_selfId, out _self))
+        {
+            throw new ArgumentException($"'{_selfId}' is not a validator.", nameof(setup));
+        }
+        if (!_validators.KeyOf(_self).Equals(setup.Key.PublicKey))
+        {
+            throw new ArgumentException($"The signing key is not the one the genesis file names for '{_selfId}'.", nameof(setup));
+        }
+        _key = setup.Key;
+        _options = setup.Options;
+        _transport = setup.Transport;
+        _application = setup.Application;
+        _store = setup.Store;
+        _time = setup.Time;
+        _genesisTimeUnixMs = setup.GenesisTimeUnixMs;
+        _envelopes = setup.EnvelopeVerifier ?? new EnvelopeVerifier(_validators);
+        _requests = setup.RequestVerifier ?? new RequestVerifier(_application, _options.CommittedMemory);
+        _timers = new ReplicaTimers(_time, timerFired);
+        _pool = new RequestPool(_options.PendingPoolCapacity);
+        _committed = new CommittedRequests(_options.CommittedMemory);
+        _currentTimeout = _options.ViewChangeTimeout;
+    }
+
+    public string Id => _selfId;
+    public ulong View => _view;
+    public bool ViewActive => _viewActive;
+    public bool IsPrimary => _validators.PrimaryIndex(_view) == _self;
+    public ulong LastExecuted => _application.LastExecuted.Sequence;
+    public ulong StableCheckpoint => _stableSequence;
+    public int PendingRequests => _pool.Count;
+    public DropCounters Drops { get; } = new();
+
+    /// <summary>Restores view, votes and stable checkpoint from the store, then starts timers and catch-up.</summary>
+    public void Start()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_started)
+        {
+            return;
+        }
+        _started = true;
+        Restore();
+        var head = _application.LastExecuted;
+        _nextSequence = Math.Max(head.Sequence, _stableSequence);
+        _lastAssignedTime = head.TimeUnixMs;
+        foreach (var vote in _votes.Values.Where(v => v.View == _view))
+        {
+            _nextSequence = Math.Max(_nextSequence, vote.Sequence);
+        }
+        RememberRecentlyCommitted(head.Sequence);
+        _timers.Arm(ReplicaTimer.Status, _options.StatusInterval);
+        BroadcastStatus();
+        if (!_viewActive)
+        {
+            BroadcastViewChange();
+            ResumeOwnNewView();
+        }
+        // A restarted replica asks a peer for what it missed before it takes part again.
+        _catchUpTarget = Math.Max(_catchUpTarget, head.Sequence + 1);
+        MaybeFetch();
+    }
+
+    /// <summary>A request from a client of this node: validated, pooled and forwarded to every other replica.</summary>
+    public SubmitResult Submit(ByteString request)
+    {
+        var result = AddRequest(request);
+        if (result == SubmitResult.Accepted)
+        {
+            Broadcast(new ConsensusMessage { Forward = new ForwardRequests { Requests = { request } } });
+        }
+        return result;
+    }
+
+    /// <summary>An envelope from the network: its signature is checked here unless the driver already did.</summary>
+    public void OnEnvelope(ConsensusEnvelope envelope)
+    {
+        if (_disposed || !_started)
+        {
+            return;
+        }
+        var message = _envelopes.Open(envelope, out var sender, out var reason);
+        if (message is null)
+        {
+            Drops.Increment(reason);
+            return;
+        }
+        if (sender == _self)
+        {
+            Drops.Increment(DropReason.Duplicate);
+            return;
+        }
+        Dispatch(sender, envelope, message);
+    }
+
+    public void OnTimer(ReplicaTimer timer, long generation)
+    {
+        if (_disposed || !_started || !_timers.Accept(timer, generation))
+        {
+            return;
+        }
+        switch (timer)
+        {
+            case ReplicaTimer.Linger:
+                ProposeBatches(force: true);
+                break;
+            case ReplicaTimer.Request:
+                OnRequestTimeout();
+                break;
+            case ReplicaTimer.ViewChange:
+                _currentTimeout *= 2;
+                StartViewChange(_view + 1);
+                break;
+            case ReplicaTimer.Status:
+                OnStatusTick();
+                break;
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _timers.Dispose();
+    }
+
+    private void Dispatch(int sender, ConsensusEnvelope envelope, ConsensusMessage message)
+    {
+        switch (message.KindCase)
+        {
+            case ConsensusMessage.KindOneofCase.PrePrepare:
+                OnPrePrepare(sender, envelope, message.PrePrepare);
+                break;
+            case ConsensusMessage.KindOneofCase.Prepare:
+                OnPrepare(sender, envelope, message.Prepare);
+                break;
+            case ConsensusMessage.KindOneofCase.Commit:
+                OnCommit(sender, envelope, message.Commit);
+                break;
+            case ConsensusMessage.KindOneofCase.Checkpoint:
+                OnCheckpoint(sender, envelope, message.Checkpoint);
+                break;
+            case ConsensusMessage.KindOneofCase.ViewChange:
+                OnViewChange(sender, envelope, message.ViewChange);
+                break;
+            case ConsensusMessage.KindOneofCase.NewView:
+                OnNewView(sender, envelope, message.NewView);
+                break;
+            case ConsensusMessage.KindOneofCase.Forward:
+                foreach (var request in message.Forward.Requests)
+                {
+                    AddRequest(request);
+                }
+                break;
+            case ConsensusMessage.KindOneofCase.FetchRequest:
+                OnFetchRequest(sender, message.FetchRequest);
+                break;
+            case ConsensusMessage.KindOneofCase.FetchResponse:
+                OnFetchResponse(sender, message.FetchResponse);
+                break;
+            case ConsensusMessage.KindOneofCase.Status:
+                OnStatus(sender, message.Status);
+                break;
+            default:
+                Drops.Increment(DropReason.Malformed);
+                break;
+        }
+    }
+
+    private SubmitResult AddRequest(ByteString request)
+    {
+        if (request is null || request.Length == 0 || request.Length > _options.MaxRequestBytes)
+        {
+            Drops.Increment(DropReason.InvalidRequest);
+            return SubmitResult.Invalid;
+        }
+        var digest = ConsensusHashing.RequestDigest(request);
+        if (_committed.Contains(digest))
+        {
+            return SubmitResult.AlreadyCommitted;
+        }
+        if (_pool.Contains(digest))
+        {
+            return SubmitResult.Duplicate;
+        }
+        if (_pool.IsFull)
+        {
+            return SubmitResult.PoolFull;
+        }
+        if (_requests.Check(digest, request) is not null)
+        {
+            Drops.Increment(DropReason.InvalidRequest);
+            return SubmitResult.Invalid;
+        }
+        _pool.TryAdd(digest, request, _time.GetTimestamp());
+        ArmRequestTimer();
+        ProposeBatches(force: false);
+        return SubmitResult.Accepted;
+    }
+
+    private void Broadcast(ConsensusMessage message) => _transport.Broadcast(Envelopes.Seal(_selfId, _key, message));
+
+    private ConsensusEnvelope Seal(ConsensusMessage message) => Envelopes.Seal(_selfId, _key, message);
+
+    private Slot SlotFor(ulong sequence)
+    {
+        if (!_slots.TryGetValue(sequence, out var slot))
+        {
+            _slots[sequence] = slot = new Slot(sequence);
+        }
+        return slot;
+    }
+
+    private bool InWindow(ulong sequence) => sequence > _stableSequence && sequence <= _stableSequence + (ulong)_options.WindowSize;
+
+    private long NowUnixMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static string VoteKey(ulong sequence) => VotePrefix + sequence.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Records the vote durably before anything signed for it leaves; refuses a second digest for
+    /// the same (view, sequence), which is what a restarted replica must never sign.
+    /// </summary>
+    private bool PersistVote(ulong view, ulong sequence, Hash digest, PreparedProof? prepared)
+    {
+        if (_votes.TryGetValue(sequence, out var existing))
+        {
+            if (existing.View > view || (existing.View == view && Hash.FromByteString(existing.Digest) != digest))
+            {
+                Drops.Increment(DropReason.ConflictingVote);
+                return false;
+            }
+        }
+        var record = new VoteRecord { View = view, Sequence = sequence, Digest = digest.ToByteString(), Prepared = prepared ?? existing?.Prepared };
+        _store.Write(VoteKey(sequence), record.ToByteArray());
+        _votes[sequence] = record;
+        return true;
+    }
+
+    private void PersistView() =>
+        _store.Write(ViewKey, new ViewRecord { View = _view, Active = _viewActive }.ToByteArray());
+
+    /// <summary>
+    /// Refills the memory of executed requests from the chain after a restart, so a request a peer
+    /// forwards again is not taken for a new one and ordered twice.
+    /// </summary>
+    private void RememberRecentlyCommitted(ulong head)
+    {
+        var batches = (ulong)(_options.CommittedMemory / _options.BatchMaxCount + _options.WindowSize);
+        var from = head > batches ? head - batches + 1 : 1;
+        while (from <= head)
+        {
+            var chunk = _application.ReadCommitted(from, _options.FetchBatchCount);
+            if (chunk.Count == 0)
+            {
+                break;
+            }
+            foreach (var batch in chunk)
+            {
+                foreach (var request in batch.Requests)
+                {
+                    _committed.Add(ConsensusHashing.RequestDigest(request));
+                }
+            }
+            from = chunk[^1].Sequence + 1;
+        }
+    }
+
+    private void Restore()
+    {
+        if (_store.Read(ViewKey) is { } viewBytes)
+        {
+            var record = ViewRecord.Parser.ParseFrom(viewBytes);
+            _view = record.View;
+            _viewActive = record.Active;
+        }
+        if (_store.Read(StableKey) is { } stableBytes)
+        {
+            var stable = StableCheckpointRecord.Parser.ParseFrom(stableBytes);
+            _stableSequence = stable.Sequence;
+            _stableRoot = stable.StateRoot;
+            _stableTime = stable.TimeUnixMs;
+            _stableProof = [.. stable.Proof];
+        }
+        else
+        {
+            _stableTime = _genesisTimeUnixMs;
+        }
+        foreach (var (_, bytes) in _store.ReadPrefix(VotePrefix))
+        {
+            var vote = VoteRecord.Parser.ParseFrom(bytes);
+            if (vote.Sequence <= _stableSequence)
+            {
+                continue;
+            }
+            _votes[vote.Sequence] = vote;
+            if (vote.Prepared is not null)
+            {
+                SlotFor(vote.Sequence).Prepared = vote.Prepared;
+            }
+        }
+    }
+}
