@@ -20,6 +20,8 @@ public static class CliApp
         global.AddTo(root);
         root.Subcommands.Add(KeysCommand.Create(global));
         root.Subcommands.Add(GenesisCommand.Create(global));
+        root.Subcommands.Add(NodeCommand.Create());
+        root.Subcommands.Add(ClusterCommand.Create(global));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -34,7 +36,12 @@ public static class CliApp
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                // Ctrl-C cancels the command; a node (or a cluster of them) gets this long to shut down cleanly.
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+            });
         }
         catch (Exception e)
         {

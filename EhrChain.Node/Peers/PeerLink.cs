@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using EhrChain.Node.Api;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.Extensions.Logging;
 
 namespace EhrChain.Node.Peers;
 

@@ -1,7 +1,6 @@
 using EhrChain.Core.Genesis;
 using EhrChain.Node.Api;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 
 namespace EhrChain.Node.Peers;
 

@@ -1,6 +1,5 @@
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
-using Microsoft.Extensions.Logging;
 
 namespace EhrChain.Node.Peers;
 

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using EhrChain.Cli.Output;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+
+namespace EhrChain.Cli.Cluster;
+
+/// <summary>
+/// A cluster of nodes on this machine, each its own `ehrchain node run` process with its log in
+/// the network directory, so a node can be killed or restarted like a real one.
+/// </summary>
+internal sealed class LocalCluster : IAsyncDisposable
+{
+    private readonly string _directory;
+    private readonly IReadOnlyList<ClusterNode> _nodes;
+    private readonly Process?[] _processes;
+
+    public LocalCluster(string directory, IReadOnlyList<ClusterNode> nodes)
+    {
+        _directory = directory;
+        _nodes = nodes;
+        _processes = new Process?[nodes.Count];
+    }
+
+    public IReadOnlyList<ClusterNode> Nodes => _nodes;
+
+    public string LogPath(int index) => Path.Combine(_directory, "logs", $"{_nodes[index].Id}.log");
+
+    /// <summary>Starts every node and waits until each answers its health check.</summary>
+    public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < _processes.Length; i++)
+        {
+            Start(i);
+        }
+        for (var i = 0; i < _processes.Length; i++)
+        {
+            await WaitHealthyAsync(i, timeout, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public void Start(int index)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(LogPath(index))!);
+        var (program, prefix) = SelfCommand();
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in prefix.Concat(["node", "run", "--config", _nodes[index].ConfigPath]))
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start) ?? throw new CliException($"Could not start {_nodes[index].Id}.");
+        var log = new StreamWriter(LogPath(index), append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.Exited += (_, _) => { lock (log) { log.Dispose(); } };
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes[index] = process;
+    }
+
+    public async Task StopAsync(int index)
+    {
+        var process = _processes[index];
+        _processes[index] = null;
+        if (process is null || process.HasExited)
+        {
+            process?.Dispose();
+            return;
+        }
+        // The node shuts down gracefully on SIGTERM; kill it if it has not within 10 s.
+        ProcessSignals.Terminate(process);
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        process.Dispose();
+    }
+
+    public bool IsRunning(int index) => _processes[index] is { HasExited: false };
+
+    /// <summary>Waits for the node's gRPC health service to answer SERVING.</summary>
+    public async Task WaitHealthyAsync(int index, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        using var channel = GrpcChannel.ForAddress($"http://{_nodes[index].ClientAddress}");
+        var health = new Health.HealthClient(channel);
+        while (true)
+        {
+            if (_processes[index] is { HasExited: true } exited)
+            {
+                throw new CliException($"{_nodes[index].Id} exited with code {exited.ExitCode} while starting; see {LogPath(index)}.");
+            }
+            try
+            {
+                var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return;
+                }
+            }
+            catch (Grpc.Core.RpcException)
+            {
+                // Not listening yet.
+            }
+            if (deadline.Elapsed > timeout)
+            {
+                throw new CliException($"{_nodes[index].Id} did not become healthy within {timeout.TotalSeconds:F0} s; see {LogPath(index)}.") { ExitCode = ExitCodes.Unavailable };
+            }
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How to run this same program again: the apphost directly, or `dotnet ehrchain.dll`.</summary>
+    private static (string Program, string[] Prefix) SelfCommand()
+    {
+        var process = Environment.ProcessPath ?? throw new CliException("Cannot tell where the ehrchain program is.");
+        var name = Path.GetFileNameWithoutExtension(process);
+        return name.Equals("dotnet", StringComparison.OrdinalIgnoreCase)
+            ? (process, [typeof(LocalCluster).Assembly.Location])
+            : (process, []);
+    }
+
+    public async ValueTask DisposeAsync() =>
+        await Task.WhenAll(Enumerable.Range(0, _processes.Length).Select(StopAsync)).ConfigureAwait(false);
+}

@@ -1,0 +1,87 @@
+using EhrChain.Contracts.State;
+using EhrChain.Core.Chain;
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Genesis;
+using EhrChain.Core.Wire;
+using EhrChain.Node.Api;
+using EhrChain.Node.Configuration;
+using EhrChain.Storage;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace EhrChain.Node.Admission;
+
+/// <summary>
+/// What a node checks before a client's transaction enters the mempool: size, decoding, chain,
+/// created-time window, duplicate id, and a signer that is enrolled, active and whose key signed
+/// it, all against the committed state. Whether the signer may do what it asks is the contract's
+/// call, made deterministically at execution; a refusal there is kept in the block with its reason.
+/// </summary>
+public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store, AdmissionOptions options, TimeProvider time)
+{
+    /// <summary>Returns the admitted transaction's exact bytes and id, or throws an RpcException saying why not.</summary>
+    public (ByteString Bytes, Hash TxId) Admit(SignedTransaction? transaction)
+    {
+        if (transaction is null)
+        {
+            throw ApiErrors.BadRequest("MALFORMED", "transaction", "The request carries no transaction.");
+        }
+        var bytes = transaction.ToByteString();
+        if (bytes.Length > options.MaxTransactionBytes)
+        {
+            throw ApiErrors.BadRequest("TX_TOO_LARGE", "transaction", $"The transaction is {bytes.Length} bytes; the limit is {options.MaxTransactionBytes}.");
+        }
+
+        TransactionPayload payload;
+        try
+        {
+            payload = TransactionPayload.Parser.ParseFrom(transaction.Payload);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            throw ApiErrors.BadRequest("MALFORMED", "transaction.payload", "The payload is not a TransactionPayload.");
+        }
+        if (payload.ActionCase == TransactionPayload.ActionOneofCase.None)
+        {
+            throw ApiErrors.BadRequest("MALFORMED", "transaction.payload.action", "The payload carries no action.");
+        }
+        if (payload.ChainId != genesis.ChainId)
+        {
+            throw ApiErrors.BadRequest("WRONG_CHAIN", "transaction.payload.chain_id", $"The transaction is for chain '{payload.ChainId}', this node runs '{genesis.ChainId}'.");
+        }
+
+        var now = time.GetUtcNow();
+        var created = DateTimeOffset.FromUnixTimeMilliseconds(payload.CreatedUnixMs);
+        if (now - created > options.MaxAge)
+        {
+            throw ApiErrors.BadRequest("TX_EXPIRED", "transaction.payload.created_unix_ms", $"The transaction was created {(now - created).TotalSeconds:F0} s ago; nodes accept transactions up to {options.MaxAge.TotalSeconds:F0} s old.");
+        }
+        if (created - now > options.MaxClockSkew)
+        {
+            throw ApiErrors.BadRequest("TX_FROM_THE_FUTURE", "transaction.payload.created_unix_ms", $"The transaction's created time is {(created - now).TotalSeconds:F0} s ahead of this node's clock.");
+        }
+
+        var txId = TransactionIds.OfPayload(transaction.Payload.Span);
+        if (store.FindTransaction(txId) is not null)
+        {
+            throw ApiErrors.Create(StatusCode.AlreadyExists, "DUPLICATE_TX", $"Transaction {txId} is already in the chain.", new Dictionary<string, string> { ["tx_id"] = txId.ToString() });
+        }
+
+        using var view = store.OpenView();
+        var signer = new EhrState(view).Participant(payload.SignerId);
+        if (signer is null)
+        {
+            throw ApiErrors.Create(StatusCode.Unauthenticated, "UNKNOWN_SIGNER", $"'{payload.SignerId}' is not an enrolled participant.");
+        }
+        if (!SigningPublicKey.TryFromBytes(signer.SigningPublicKey.Span, out var key)
+            || !key.Verify(SigningDomain.Transaction, transaction.Payload.Span, transaction.Signature.Span))
+        {
+            throw ApiErrors.Create(StatusCode.Unauthenticated, "BAD_SIGNATURE", $"The signature is not {signer.Id}'s signature of this payload.");
+        }
+        if (signer.Status != ParticipantStatus.Active)
+        {
+            throw ApiErrors.Create(StatusCode.PermissionDenied, "PARTICIPANT_SUSPENDED", $"{signer.Id} is suspended; none of their transactions are accepted.");
+        }
+        return (bytes, txId);
+    }
+}

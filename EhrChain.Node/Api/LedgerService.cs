@@ -1,0 +1,256 @@
+using EhrChain.Consensus;
+using EhrChain.Contracts.Queries;
+using EhrChain.Core.Chain;
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Genesis;
+using EhrChain.Core.Wire;
+using EhrChain.Node.Admission;
+using EhrChain.Node.Chain;
+using EhrChain.Node.Configuration;
+using EhrChain.Node.Events;
+using EhrChain.Node.Metrics;
+using EhrChain.Node.Peers;
+using EhrChain.Storage;
+using Grpc.Core;
+
+namespace EhrChain.Node.Api;
+
+/// <summary>The public API: submit, receipts, blocks, the contract's reads, subscriptions and status.</summary>
+public sealed class LedgerService(
+    GenesisFile genesis,
+    NodeIdentity identity,
+    IChainStore store,
+    TransactionAdmission admission,
+    ConsensusDriver consensus,
+    ChainEvents events,
+    AdmissionClock admissions,
+    PeerTransport peers,
+    NodeMetrics metrics,
+    AdmissionOptions options,
+    TimeProvider time) : Ledger.LedgerBase
+{
+    public override async Task<SubmitResponse> Submit(SubmitRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        (Google.Protobuf.ByteString bytes, Hash txId) admitted;
+        try
+        {
+            admitted = admission.Admit(request.Transaction);
+        }
+        catch (RpcException e)
+        {
+            metrics.Rejected.WithLabels("admission", ReasonOf(e)).Inc();
+            throw;
+        }
+
+        admissions.Admitted(admitted.txId);
+        var outcome = await consensus.SubmitAsync(admitted.bytes, context.CancellationToken).ConfigureAwait(false);
+        switch (outcome)
+        {
+            case SubmitResult.Accepted:
+            case SubmitResult.Duplicate when request.Wait:
+                break;
+            case SubmitResult.Duplicate:
+                throw Rejected(StatusCode.AlreadyExists, "DUPLICATE_TX", $"Transaction {admitted.txId} is already waiting to be ordered.", admitted.txId);
+            case SubmitResult.AlreadyCommitted:
+                throw Rejected(StatusCode.AlreadyExists, "DUPLICATE_TX", $"Transaction {admitted.txId} is already in the chain.", admitted.txId);
+            case SubmitResult.PoolFull:
+                throw Rejected(StatusCode.ResourceExhausted, "MEMPOOL_FULL", "The node's mempool is full; retry with backoff.", admitted.txId);
+            default:
+                throw Rejected(StatusCode.InvalidArgument, "MALFORMED", "Consensus refused the transaction as malformed.", admitted.txId);
+        }
+
+        var response = new SubmitResponse { TxId = admitted.txId.ToString() };
+        if (!request.Wait)
+        {
+            return response;
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        deadline.CancelAfter(options.MaxWait);
+        TxLocation location;
+        try
+        {
+            location = await events.WaitForTransactionAsync(admitted.txId, store, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            throw ApiErrors.Create(StatusCode.DeadlineExceeded, "NOT_COMMITTED_YET", $"Transaction {admitted.txId} was admitted but not committed within {options.MaxWait.TotalSeconds:F0} s; ask for its receipt later.",
+                new Dictionary<string, string> { ["tx_id"] = admitted.txId.ToString() });
+        }
+        var receipt = Receipt(admitted.txId, location) ?? throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "The committed block is missing from the store."));
+        if (receipt.Result.Code != TxResultCode.Ok)
+        {
+            var (code, reason) = ApiErrors.ForResult(receipt.Result.Code);
+            throw ApiErrors.Create(code, reason, receipt.Result.Reason, new Dictionary<string, string>
+            {
+                ["tx_id"] = receipt.TxId,
+                ["height"] = receipt.Height.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["block_hash"] = receipt.BlockHash,
+            });
+        }
+        response.Receipt = receipt;
+        return response;
+    }
+
+    public override Task<TransactionReceipt> GetTransaction(GetTransactionRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var txId = ParseHash(request.TxId, "tx_id");
+        var location = store.FindTransaction(txId) ?? throw ApiErrors.Create(StatusCode.NotFound, "NOT_FOUND", $"No transaction {txId} in the chain.");
+        return Task.FromResult(Receipt(txId, location) ?? throw ApiErrors.Create(StatusCode.NotFound, "NOT_FOUND", $"No transaction {txId} in the chain."));
+    }
+
+    public override Task<BlockResponse> GetBlock(GetBlockRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var block = request.ByCase switch
+        {
+            GetBlockRequest.ByOneofCase.Height => store.GetBlock(request.Height),
+            GetBlockRequest.ByOneofCase.Hash => store.GetBlock(ParseHash(request.Hash, "hash")),
+            _ => throw ApiErrors.BadRequest("MALFORMED", "by", "Ask for a block by height or by hash."),
+        } ?? throw ApiErrors.Create(StatusCode.NotFound, "NOT_FOUND", "No such block.");
+        return Task.FromResult(new BlockResponse { Hash = BlockHashing.HeaderHash(block.Header).ToString(), Block = block });
+    }
+
+    public override Task<ParticipantProfile> GetParticipant(SignedReadRequest request, ServerCallContext context) =>
+        Read(request, ReadQuery.QueryOneofCase.GetParticipant, r => r.Participant);
+
+    public override Task<RecordView> GetRecord(SignedReadRequest request, ServerCallContext context) =>
+        Read(request, ReadQuery.QueryOneofCase.GetRecord, r => r.Record);
+
+    public override Task<RecordList> ListRecords(SignedReadRequest request, ServerCallContext context) =>
+        Read(request, ReadQuery.QueryOneofCase.ListPatientRecords, r => r.Records);
+
+    public override Task<RecordHistory> GetHistory(SignedReadRequest request, ServerCallContext context) =>
+        Read(request, ReadQuery.QueryOneofCase.GetRecordHistory, r => r.History);
+
+    public override Task<GrantList> ListGrants(SignedReadRequest request, ServerCallContext context) =>
+        Read(request, ReadQuery.QueryOneofCase.ListRecordGrants, r => r.Grants);
+
+    public override Task<PatientList> ListPatients(SignedReadRequest request, ServerCallContext context) =>
+        Read(request, ReadQuery.QueryOneofCase.ListProviderPatients, r => r.Patients);
+
+    public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<BlockEvent> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var next = request.FromHeight;
+        var cancel = context.CancellationToken;
+        while (!cancel.IsCancellationRequested)
+        {
+            // Read stored blocks up to the head, then wait for the next one: a subscriber that
+            // reconnects from any height gets every block exactly as if it had never left.
+            while (store.GetBlock(next) is { } block)
+            {
+                await responseStream.WriteAsync(EventOf(block, request.IncludeBlocks), cancel).ConfigureAwait(false);
+                next++;
+            }
+            try
+            {
+                await events.WaitForHeightAsync(next, cancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public override async Task<NodeStatus> Status(StatusRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (view, primary, checkpoint, pending) = await consensus.QueryAsync(
+            r => (r.View, genesis.Validators[(int)(r.View % (ulong)genesis.Validators.Count)].Id, r.StableCheckpoint, r.PendingRequests),
+            context.CancellationToken).ConfigureAwait(false);
+        var head = store.Head;
+        var status = new NodeStatus
+        {
+            NodeId = identity.Id,
+            ChainId = genesis.ChainId,
+            GenesisHash = genesis.Hash.ToString(),
+            Height = head?.Height ?? 0,
+            HeadHash = head?.Hash.ToString() ?? "",
+            View = view,
+            Primary = primary,
+            MempoolSize = (uint)pending,
+            StableCheckpoint = checkpoint,
+        };
+        status.ConnectedPeers.AddRange(peers.ConnectedPeers);
+        return status;
+    }
+
+    private Task<T> Read<T>(SignedReadRequest request, ReadQuery.QueryOneofCase expected, Func<ReadResponse, T> answer)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var query = ReadRequestQuery(request);
+        if (query != expected)
+        {
+            throw ApiErrors.BadRequest("WRONG_QUERY", "request.query", $"This call answers a {expected} query, not {query}.");
+        }
+        using var view = store.OpenView();
+        var response = RecordQueries.Answer(view, store, request, genesis.ChainId, time.GetUtcNow());
+        return response.Status == ReadStatus.Ok
+            ? Task.FromResult(answer(response))
+            : throw ApiErrors.ForReadStatus(response.Status, response.Reason);
+    }
+
+    private static ReadQuery.QueryOneofCase ReadRequestQuery(SignedReadRequest request)
+    {
+        try
+        {
+            return ReadRequest.Parser.ParseFrom(request.Request).Query?.QueryCase ?? ReadQuery.QueryOneofCase.None;
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException)
+        {
+            throw ApiErrors.BadRequest("MALFORMED", "request", "The read request does not decode.");
+        }
+    }
+
+    private TransactionReceipt? Receipt(Hash txId, TxLocation location)
+    {
+        var block = store.GetBlock(location.Height);
+        if (block is null || location.Position >= block.Results.Count)
+        {
+            return null;
+        }
+        return new TransactionReceipt
+        {
+            TxId = txId.ToString(),
+            Height = location.Height,
+            Position = (uint)location.Position,
+            BlockHash = BlockHashing.HeaderHash(block.Header).ToString(),
+            BlockTimeUnixMs = block.Header.TimeUnixMs,
+            Result = block.Results[location.Position],
+            Certificate = block.Certificate,
+        };
+    }
+
+    private static BlockEvent EventOf(Block block, bool includeBlock)
+    {
+        var ids = TransactionIds.OfBlock(block);
+        var blockEvent = new BlockEvent
+        {
+            Height = block.Header.Height,
+            Hash = BlockHashing.HeaderHash(block.Header).ToString(),
+            TimeUnixMs = block.Header.TimeUnixMs,
+            Block = includeBlock ? block : null,
+        };
+        for (var i = 0; i < ids.Length; i++)
+        {
+            blockEvent.Outcomes.Add(new TransactionOutcome { TxId = ids[i].ToString(), Result = block.Results[i] });
+        }
+        return blockEvent;
+    }
+
+    private static Hash ParseHash(string text, string field) =>
+        Hash.TryParse(text, out var hash) ? hash : throw ApiErrors.BadRequest("MALFORMED", field, $"'{text}' is not a 64-digit hex hash.");
+
+    private static RpcException Rejected(StatusCode code, string reason, string message, Hash txId) =>
+        ApiErrors.Create(code, reason, message, new Dictionary<string, string> { ["tx_id"] = txId.ToString() });
+
+    private static string ReasonOf(RpcException e) =>
+        e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason ?? e.StatusCode.ToString();
+}

@@ -1,0 +1,122 @@
+using EhrChain.Consensus;
+using EhrChain.Contracts.Chain;
+using EhrChain.Contracts.Execution;
+using EhrChain.Node.Admission;
+using EhrChain.Node.Api;
+using EhrChain.Node.Chain;
+using EhrChain.Node.Events;
+using EhrChain.Node.Metrics;
+using EhrChain.Node.Peers;
+using EhrChain.Storage;
+using EhrChain.Storage.Rocks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Prometheus;
+
+namespace EhrChain.Node.Hosting;
+
+/// <summary>
+/// Builds a node from configuration: checks every setting first (a bad one stops start-up with
+/// one line naming it), opens the store, initialises block 0, and wires consensus, the contract
+/// engine, the peer transport and the public API into one ASP.NET Core host.
+/// </summary>
+public static class NodeHost
+{
+    public static WebApplication Build(IConfiguration configuration, Action<ILoggingBuilder>? logging = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var settings = NodeSettings.Load(configuration);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddConfiguration(configuration);
+        // One line per event, and no per-request lines: peers keep streams open, clients call often.
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        if (logging is not null)
+        {
+            logging(builder.Logging);
+        }
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(settings.ClientEndpoint, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(settings.PeerEndpoint, listen => listen.Protocols = HttpProtocols.Http2);
+            if (settings.MetricsEndpoint is { } metrics)
+            {
+                kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(settings.Node);
+        services.AddSingleton(settings.Admission);
+        services.AddSingleton(settings.Consensus);
+        services.AddSingleton(settings.Genesis);
+        services.AddSingleton(settings.Identity);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IChainStore>(_ => OpenStore(settings));
+        services.AddSingleton(sp => new BlockProducer(sp.GetRequiredService<IChainStore>(), new EhrExecutor(settings.Genesis.ChainId)));
+        services.AddSingleton<ChainEvents>();
+        services.AddSingleton<NodeMetrics>();
+        services.AddSingleton(sp => new AdmissionClock(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<TransactionAdmission>();
+        services.AddSingleton(sp => new ChainApplication(
+            sp.GetRequiredService<IChainStore>(), sp.GetRequiredService<BlockProducer>(), settings.Genesis,
+            sp.GetRequiredService<ChainEvents>(), sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<AdmissionClock>(),
+            settings.Consensus.MaxRequestBytes));
+        services.AddSingleton(sp => new PeerTransport(settings.Identity.Keys, settings.Genesis, settings.Peers, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new ConsensusPeers(sp.GetRequiredService<PeerTransport>(), new Lazy<ConsensusDriver>(sp.GetRequiredService<ConsensusDriver>)));
+        services.AddSingleton<IPeerInbox>(sp => sp.GetRequiredService<ConsensusPeers>());
+        services.AddSingleton(sp => new ConsensusDriver(new ReplicaSetup(
+            ValidatorSet.FromGenesis(settings.Genesis),
+            settings.Identity.Id,
+            settings.Identity.Keys.Signing,
+            settings.Consensus,
+            sp.GetRequiredService<ConsensusPeers>(),
+            sp.GetRequiredService<ChainApplication>(),
+            new MetaConsensusStore(sp.GetRequiredService<IChainStore>()),
+            sp.GetRequiredService<TimeProvider>(),
+            settings.Genesis.CreatedAt.ToUnixTimeMilliseconds())));
+        services.AddHostedService<NodeLifetime>();
+        services.AddHostedService<MetricsSampler>();
+
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = PeerLimits.MaxMessageBytes;
+            grpc.MaxSendMessageSize = PeerLimits.MaxMessageBytes;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck<NodeHealthCheck>("node");
+
+        var app = builder.Build();
+        var clientHost = $"*:{settings.ClientEndpoint.Port}";
+        app.MapGrpcService<LedgerService>().RequireHost(clientHost);
+        app.MapGrpcHealthChecksService().RequireHost(clientHost);
+        app.MapGrpcReflectionService().RequireHost(clientHost);
+        app.MapGrpcService<PeerService>().RequireHost($"*:{settings.PeerEndpoint.Port}");
+        if (settings.MetricsEndpoint is { } metricsEndpoint)
+        {
+            app.MapMetrics("/metrics", app.Services.GetRequiredService<NodeMetrics>().Registry).RequireHost($"*:{metricsEndpoint.Port}");
+        }
+        return app;
+    }
+
+    private static RocksChainStore OpenStore(NodeSettings settings)
+    {
+        var store = RocksChainStore.Open(settings.DataDirectory);
+        try
+        {
+            GenesisBlock.Initialise(store, settings.Genesis);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+        return store;
+    }
+}

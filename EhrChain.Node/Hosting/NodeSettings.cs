@@ -1,0 +1,97 @@
+using System.Net;
+using EhrChain.Consensus;
+using EhrChain.Core.Genesis;
+using EhrChain.Core.Keys;
+using EhrChain.Node.Configuration;
+using EhrChain.Node.Peers;
+
+namespace EhrChain.Node.Hosting;
+
+/// <summary>Every setting of a node, read and checked before anything starts.</summary>
+internal sealed record NodeSettings(
+    NodeOptions Node,
+    AdmissionOptions Admission,
+    ConsensusOptions Consensus,
+    PeerTransportOptions Peers,
+    GenesisFile Genesis,
+    NodeIdentity Identity,
+    string DataDirectory,
+    IPEndPoint ClientEndpoint,
+    IPEndPoint PeerEndpoint,
+    IPEndPoint? MetricsEndpoint)
+{
+    /// <summary>Throws <see cref="NodeConfigurationException"/> naming the first bad setting.</summary>
+    public static NodeSettings Load(IConfiguration configuration)
+    {
+        var node = Bind<NodeOptions>(configuration, NodeOptions.SectionName);
+        var admission = Bind<AdmissionOptions>(configuration, AdmissionOptions.SectionName);
+        var consensus = Bind<ConsensusOptions>(configuration, ConsensusOptions.SectionName);
+        var peers = Bind<PeerTransportOptions>(configuration, "Peers");
+
+        Require(!string.IsNullOrWhiteSpace(node.Id), "Node:Id is not set.");
+        Require(!string.IsNullOrWhiteSpace(node.KeyFile), "Node:KeyFile is not set.");
+        Require(!string.IsNullOrWhiteSpace(node.GenesisFile), "Node:GenesisFile is not set.");
+        Require(!string.IsNullOrWhiteSpace(node.DataDirectory), "Node:DataDirectory is not set.");
+        foreach (var problem in admission.Validate().Concat(consensus.Validate().Select(p => "Consensus: " + p)))
+        {
+            throw new NodeConfigurationException(problem);
+        }
+        Require(peers.QueueCapacity >= 100, "Peers:QueueCapacity must be at least 100.");
+
+        GenesisFile genesis;
+        try
+        {
+            genesis = GenesisFile.Load(node.Resolve(node.GenesisFile));
+        }
+        catch (FormatException e)
+        {
+            throw new NodeConfigurationException($"Node:GenesisFile: {e.Message}", e);
+        }
+
+        KeyFile keys;
+        try
+        {
+            var passphrase = string.IsNullOrEmpty(node.KeyPassphraseEnv) ? null : Environment.GetEnvironmentVariable(node.KeyPassphraseEnv);
+            keys = KeyFile.Load(node.Resolve(node.KeyFile), passphrase);
+        }
+        catch (KeyFileException e)
+        {
+            throw new NodeConfigurationException($"Node:KeyFile: {e.Message}", e);
+        }
+        var validator = genesis.FindValidator(node.Id)
+            ?? throw new NodeConfigurationException($"Node:Id: '{node.Id}' is not a validator in the genesis file (validators: {string.Join(", ", genesis.Validators.Select(v => v.Id))}).");
+        Require(keys.Id == node.Id, $"Node:KeyFile: the key file belongs to '{keys.Id}', not to '{node.Id}'.");
+        Require(keys.Signing.PublicKey.Equals(validator.SigningKey), $"Node:KeyFile: the key does not match validator '{node.Id}' in the genesis file.");
+
+        var client = Endpoints.Parse(node.ClientListen, "Node:ClientListen");
+        var peer = Endpoints.Parse(node.PeerListen, "Node:PeerListen");
+        var metrics = string.IsNullOrWhiteSpace(node.MetricsListen) ? null : Endpoints.Parse(node.MetricsListen, "Node:MetricsListen");
+        Require(client.Port != peer.Port, "Node:PeerListen must use another port than Node:ClientListen.");
+        Require(metrics is null || (metrics.Port != client.Port && metrics.Port != peer.Port), "Node:MetricsListen must use a port of its own.");
+
+        return new NodeSettings(node, admission, consensus, peers, genesis, new NodeIdentity(node.Id, keys),
+            node.Resolve(node.DataDirectory), client, peer, metrics);
+    }
+
+    private static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    {
+        var options = new T();
+        try
+        {
+            configuration.GetSection(section).Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new NodeConfigurationException($"{section}: {e.Message}", e);
+        }
+        return options;
+    }
+
+    private static void Require(bool ok, string message)
+    {
+        if (!ok)
+        {
+            throw new NodeConfigurationException(message);
+        }
+    }
+}
