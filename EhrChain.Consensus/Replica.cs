@@ -232,14 +232,15 @@ public sealed partial class Replica : IDisposable
         {
             return SubmitResult.Duplicate;
         }
-        if (_pool.IsFull)
-        {
-            return SubmitResult.PoolFull;
-        }
+        // Validity first: an invalid request should be told so, not invited to retry later.
         if (_requests.Check(digest, request) is not null)
         {
             Drops.Increment(DropReason.InvalidRequest);
             return SubmitResult.Invalid;
+        }
+        if (_pool.IsFull)
+        {
+            return SubmitResult.PoolFull;
         }
         _pool.TryAdd(digest, request, _time.GetTimestamp());
         ArmRequestTimer();
