@@ -113,12 +113,15 @@ public sealed class ChainApplication : IConsensusApplication
     {
         var batches = new List<Consensus.CommittedBatch>();
         var head = _store.Head?.Height ?? 0;
-        for (var height = Math.Max(fromSequence, 1); height <= head && batches.Count < maxCount; height++)
+        var bytes = 0L;
+        // Stop at a quarter of the peer message limit: the rest follows in the next fetch.
+        for (var height = Math.Max(fromSequence, 1); height <= head && batches.Count < maxCount && bytes < Peers.PeerLimits.MaxMessageBytes / 4; height++)
         {
             if (_store.GetBlock(height) is not { } block)
             {
                 break;
             }
+            bytes += block.CalculateSize();
             batches.Add(new Consensus.CommittedBatch(height, block.Header.View, block.Header.Proposer, block.Header.TimeUnixMs, block.Transactions, block.Certificate));
         }
         return batches;

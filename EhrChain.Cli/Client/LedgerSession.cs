@@ -1,0 +1,102 @@
+using EhrChain.Contracts.Client;
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Keys;
+using EhrChain.Core.Wire;
+using EhrChain.Node.Api;
+using Grpc.Net.Client;
+
+namespace EhrChain.Cli.Client;
+
+/// <summary>
+/// One participant talking to one node: signs with the participant's key file, submits and reads
+/// through the public gRPC API, and fetches what the client library needs (record key rings,
+/// grantees' public keys) with signed reads. The CLI commands, the demo and the benchmark share it.
+/// </summary>
+internal sealed class LedgerSession : IDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly TimeSpan _timeout;
+
+    private LedgerSession(GrpcChannel channel, Ledger.LedgerClient ledger, EhrClient client, KeyFile keys, NodeStatus status, TimeSpan timeout)
+    {
+        _channel = channel;
+        Ledger = ledger;
+        Client = client;
+        Keys = keys;
+        Status = status;
+        _timeout = timeout;
+    }
+
+    public Ledger.LedgerClient Ledger { get; }
+    public EhrClient Client { get; }
+    public KeyFile Keys { get; }
+    public NodeStatus Status { get; }
+    public string Id => Keys.Id;
+
+    /// <summary>Connects to <paramref name="node"/> and learns its chain id, which every signed message names.</summary>
+    public static async Task<LedgerSession> OpenAsync(string node, KeyFile keys, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var channel = NodeChannels.Open(node);
+        var ledger = new Ledger.LedgerClient(channel);
+        try
+        {
+            var status = await ledger.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.Add(timeout), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new LedgerSession(channel, ledger, new EhrClient(keys, status.ChainId, TimeProvider.System), keys, status, timeout);
+        }
+        catch
+        {
+            channel.Dispose();
+            throw;
+        }
+    }
+
+    private DateTime Deadline => DateTime.UtcNow.Add(_timeout);
+
+    /// <summary>Submits; with <paramref name="wait"/>, returns the receipt once committed (a rejection throws its status).</summary>
+    public async Task<SubmitResponse> SubmitAsync(SignedTransaction transaction, bool wait, CancellationToken cancellationToken) =>
+        await Ledger.SubmitAsync(new SubmitRequest { Transaction = transaction, Wait = wait }, deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public async Task<ParticipantProfile> ParticipantAsync(string participantId, CancellationToken cancellationToken) =>
+        await Ledger.GetParticipantAsync(Client.Read(new ReadQuery { GetParticipant = new GetParticipantQuery { ParticipantId = participantId } }), deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public async Task<RecordView> RecordAsync(string recordId, CancellationToken cancellationToken) =>
+        await Ledger.GetRecordAsync(Client.Read(new ReadQuery { GetRecord = new GetRecordQuery { RecordId = recordId } }), deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public async Task<RecordList> RecordsAsync(string patientId, CancellationToken cancellationToken) =>
+        await Ledger.ListRecordsAsync(Client.Read(new ReadQuery { ListPatientRecords = new ListPatientRecordsQuery { PatientId = patientId } }), deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public async Task<RecordHistory> HistoryAsync(string recordId, CancellationToken cancellationToken) =>
+        await Ledger.GetHistoryAsync(Client.Read(new ReadQuery { GetRecordHistory = new GetRecordHistoryQuery { RecordId = recordId } }), deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public async Task<GrantList> GrantsAsync(string recordId, CancellationToken cancellationToken) =>
+        await Ledger.ListGrantsAsync(Client.Read(new ReadQuery { ListRecordGrants = new ListRecordGrantsQuery { RecordId = recordId } }), deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public async Task<PatientList> PatientsAsync(string providerId, CancellationToken cancellationToken) =>
+        await Ledger.ListPatientsAsync(Client.Read(new ReadQuery { ListProviderPatients = new ListProviderPatientsQuery { ProviderId = providerId } }), deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The record's data keys this participant can open (every epoch sealed to them).</summary>
+    public async Task<RecordKeyRing> RecordKeysAsync(string recordId, CancellationToken cancellationToken) =>
+        Client.OpenKeys(await RecordAsync(recordId, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Whom to seal a record key to: the participant's id and X25519 key from their public profile.</summary>
+    public async Task<KeyHolder> KeyHolderAsync(string participantId, CancellationToken cancellationToken)
+    {
+        var profile = await ParticipantAsync(participantId, cancellationToken).ConfigureAwait(false);
+        return new KeyHolder(profile.Id, EncryptionPublicKey.FromBytes(profile.EncryptionPublicKey.Span));
+    }
+
+    /// <summary>Grantees whose grant is live (not revoked, not expired), except <paramref name="leaving"/>: who keeps reading after a revocation.</summary>
+    public async Task<IReadOnlyList<KeyHolder>> RemainingGranteesAsync(string recordId, string leaving, CancellationToken cancellationToken)
+    {
+        var grants = await GrantsAsync(recordId, cancellationToken).ConfigureAwait(false);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var holders = new List<KeyHolder>();
+        foreach (var grant in grants.Grants.Where(g => g.GranteeId != leaving && g.RevokedUnixMs == 0 && (g.ExpiresUnixMs == 0 || g.ExpiresUnixMs > now)))
+        {
+            holders.Add(await KeyHolderAsync(grant.GranteeId, cancellationToken).ConfigureAwait(false));
+        }
+        return holders;
+    }
+
+    public void Dispose() => _channel.Dispose();
+}

@@ -1,0 +1,19 @@
+using EhrChain.Cli.Output;
+using Grpc.Core;
+
+namespace EhrChain.Cli.Client;
+
+/// <summary>Turns a node's gRPC error into one line a person can act on, and an exit code.</summary>
+internal static class RpcErrors
+{
+    public static CliException Describe(RpcException e, string node)
+    {
+        var info = e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>();
+        return e.StatusCode switch
+        {
+            StatusCode.Unavailable => new CliException($"cannot reach a node at {node}: {e.Status.Detail}") { ExitCode = ExitCodes.Unavailable },
+            StatusCode.DeadlineExceeded when info is null => new CliException($"the node at {node} did not answer in time (--timeout).") { ExitCode = ExitCodes.Unavailable },
+            _ => new CliException(info is null ? e.Status.Detail : $"{info.Reason}: {e.Status.Detail}") { ExitCode = ExitCodes.Refused },
+        };
+    }
+}
