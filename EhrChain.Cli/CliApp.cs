@@ -22,6 +22,11 @@ public static class CliApp
         root.Subcommands.Add(GenesisCommand.Create(global));
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(ClusterCommand.Create(global));
+        root.Subcommands.Add(Commands.Tx.TxCommand.Create(global));
+        root.Subcommands.Add(Commands.Query.QueryCommand.Create(global));
+        root.Subcommands.Add(NodeInfoCommands.Status(global));
+        root.Subcommands.Add(NodeInfoCommands.Health(global));
+        root.Subcommands.Add(VerifyCommand.Create(global));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

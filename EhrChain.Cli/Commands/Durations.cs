@@ -26,6 +26,7 @@ internal static class Durations
             _ when text.EndsWith('s') => (text[..^1], 1.0),
             _ when text.EndsWith('m') => (text[..^1], 60.0),
             _ when text.EndsWith('h') => (text[..^1], 3600.0),
+            _ when text.EndsWith('d') => (text[..^1], 86400.0),
             _ => (text, 1.0),
         };
         if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || amount < 0 || double.IsInfinity(amount))

@@ -72,6 +72,11 @@ public sealed class CliOutput(OutputFormat format, TextWriter stdout, TextWriter
             table.AddRow(row.Select(cell => new Markup(Markup.Escape(cell))).ToArray());
         }
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
+        if (System.Console.IsOutputRedirected)
+        {
+            // Piped into a file or another program: no terminal width to fit, so do not wrap cells.
+            console.Profile.Width = 240;
+        }
         console.Write(table);
     }
 

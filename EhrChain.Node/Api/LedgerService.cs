@@ -27,7 +27,8 @@ public sealed class LedgerService(
     PeerTransport peers,
     NodeMetrics metrics,
     AdmissionOptions options,
-    TimeProvider time) : Ledger.LedgerBase
+    TimeProvider time,
+    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime) : Ledger.LedgerBase
 {
     public override async Task<SubmitResponse> Submit(SubmitRequest request, ServerCallContext context)
     {
@@ -138,18 +139,20 @@ public sealed class LedgerService(
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         var next = request.FromHeight;
-        var cancel = context.CancellationToken;
+        // Ends with the client, or when this node stops (a subscriber resumes elsewhere from its last height).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var cancel = stop.Token;
         while (!cancel.IsCancellationRequested)
         {
             // Read stored blocks up to the head, then wait for the next one: a subscriber that
             // reconnects from any height gets every block exactly as if it had never left.
-            while (store.GetBlock(next) is { } block)
-            {
-                await responseStream.WriteAsync(EventOf(block, request.IncludeBlocks), cancel).ConfigureAwait(false);
-                next++;
-            }
             try
             {
+                while (store.GetBlock(next) is { } block)
+                {
+                    await responseStream.WriteAsync(EventOf(block, request.IncludeBlocks), cancel).ConfigureAwait(false);
+                    next++;
+                }
                 await events.WaitForHeightAsync(next, cancel).ConfigureAwait(false);
             }
             catch (OperationCanceledException)

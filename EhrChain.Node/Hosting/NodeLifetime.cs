@@ -1,14 +1,14 @@
 using EhrChain.Consensus;
-using EhrChain.Node.Peers;
 using EhrChain.Storage;
 
 namespace EhrChain.Node.Hosting;
 
 /// <summary>
-/// Starts consensus once the host is listening and stops it in order on shutdown: consensus
-/// first (no more blocks are executed), then the peer links, then the store.
+/// Starts consensus once the host is listening. Nothing is torn down here: the container
+/// disposes the node's parts after the server has stopped serving requests, in reverse order of
+/// creation — consensus (no more blocks executed), then the peer links, then the store last.
 /// </summary>
-internal sealed partial class NodeLifetime(ConsensusDriver consensus, PeerTransport peers, IChainStore store, NodeIdentity identity, ILogger<NodeLifetime> logger) : IHostedService
+internal sealed partial class NodeLifetime(ConsensusDriver consensus, IChainStore store, NodeIdentity identity, ILogger<NodeLifetime> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -17,17 +17,15 @@ internal sealed partial class NodeLifetime(ConsensusDriver consensus, PeerTransp
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        await consensus.DisposeAsync().ConfigureAwait(false);
-        await peers.DisposeAsync().ConfigureAwait(false);
-        store.Dispose();
-        LogStopped(identity.Id);
+        LogStopping(identity.Id, store.Head?.Height ?? 0);
+        return Task.CompletedTask;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} started at height {Height}")]
     private partial void LogStarted(string nodeId, ulong height);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} stopped")]
-    private partial void LogStopped(string nodeId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} stopping at height {Height}")]
+    private partial void LogStopping(string nodeId, ulong height);
 }

@@ -5,7 +5,7 @@ using Grpc.Core;
 namespace EhrChain.Node.Peers;
 
 /// <summary>The listening end of peer streams: authenticates the dialler's hello, then hands each message to the inbox.</summary>
-internal sealed partial class PeerService(GenesisFile genesis, NodeIdentity identity, IPeerInbox inbox, TimeProvider time, ILogger<PeerService> logger) : Peer.PeerBase
+internal sealed partial class PeerService(GenesisFile genesis, NodeIdentity identity, IPeerInbox inbox, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<PeerService> logger) : Peer.PeerBase
 {
     public override async Task<PeerStreamEnd> Stream(IAsyncStreamReader<PeerFrame> requestStream, ServerCallContext context)
     {
@@ -28,13 +28,22 @@ internal sealed partial class PeerService(GenesisFile genesis, NodeIdentity iden
         }
 
         var from = first.Hello.ValidatorId;
-        while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        // A peer stream never ends by itself; end it when this node stops, so shutdown is not held up.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        try
         {
-            var frame = requestStream.Current;
-            if (frame.KindCase == PeerFrame.KindOneofCase.Message)
+            while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
             {
-                inbox.Deliver(from, frame.Message.Memory);
+                var frame = requestStream.Current;
+                if (frame.KindCase == PeerFrame.KindOneofCase.Message)
+                {
+                    inbox.Deliver(from, frame.Message.Memory);
+                }
             }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Stopping.
         }
         return new PeerStreamEnd();
     }

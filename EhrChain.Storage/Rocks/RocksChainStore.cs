@@ -53,6 +53,27 @@ public sealed class RocksChainStore : IChainStore
         }
     }
 
+    /// <summary>
+    /// Opens the store read-only, beside a node that may be running on it (for `ehrchain verify`):
+    /// it sees the blocks written up to the moment it opened.
+    /// </summary>
+    public static RocksChainStore OpenReadOnly(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!File.Exists(Path.Combine(directory, "CURRENT")))
+        {
+            throw new StorageException($"'{directory}' holds no chain store.");
+        }
+        try
+        {
+            return new RocksChainStore(RocksDb.OpenReadOnly(new DbOptions(), directory, CreateFamilies(), errIfLogFileExists: false));
+        }
+        catch (RocksDbException e)
+        {
+            throw new StorageException($"Cannot open the chain store in '{directory}': {e.Message}", e);
+        }
+    }
+
     internal static DbOptions CreateOptions() =>
         new DbOptions()
             .SetCreateIfMissing(true)
@@ -170,7 +191,16 @@ public sealed class RocksChainStore : IChainStore
             .Select(kv => new KeyValuePair<string, byte[]>(System.Text.Encoding.UTF8.GetString(kv.Key), kv.Value))
             .ToList();
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        // Idempotent: the host and the DI container may both dispose it; RocksDB must be closed once.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _db.Dispose();
+        }
+    }
+
+    private int _disposed;
 
     private IEnumerable<KeyValuePair<byte[], byte[]>> Scan(ColumnFamilyHandle family, byte[] prefix, ReadOptions options)
     {

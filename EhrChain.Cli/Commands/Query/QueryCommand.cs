@@ -1,0 +1,234 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using EhrChain.Cli.Client;
+using EhrChain.Cli.Commands.Tx;
+using EhrChain.Cli.Output;
+using EhrChain.Core.Wire;
+using EhrChain.Node.Api;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace EhrChain.Cli.Commands.Query;
+
+/// <summary><c>ehrchain query ...</c>: signed reads as the --as participant (decrypting what they may read), receipts and blocks.</summary>
+internal static class QueryCommand
+{
+    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
+
+    public static Command Create(GlobalOptions global)
+    {
+        var session = new SessionCommands(global);
+        return new Command("query", "Read participants, records, history, grants, patients, receipts and blocks.")
+        {
+            Participant(session),
+            Record(session),
+            Records(session),
+            History(session),
+            Grants(session),
+            Patients(session),
+            Transaction(global),
+            Block(global),
+        };
+    }
+
+    private static Command Signed(SessionCommands session, Command command)
+    {
+        session.AddTo(command);
+        return command;
+    }
+
+    private static JsonNode ToJson(IMessage message) => JsonNode.Parse(Json.Format(message))!;
+
+    private static string Time(long unixMs) => unixMs == 0 ? "-" : DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static Command Participant(SessionCommands session)
+    {
+        var id = new Argument<string>("id") { Description = "The participant." };
+        var command = new Command("participant", "A participant's public profile.") { id };
+        command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
+        {
+            var p = await s.ParticipantAsync(parse.GetRequiredValue(id), ct).ConfigureAwait(false);
+            cli.Result(ToJson(p), text =>
+            {
+                text.Say($"{p.Id}: {p.Profile?.Name} ({Roles.Name(p.Role)}, {p.Status.ToString().ToLowerInvariant()})");
+                if (p.Profile?.Doctor is { } d)
+                {
+                    text.Say($"  licence {d.LicenceNumber}, {d.Specialty}, {d.Organisation}");
+                }
+                if (p.Profile?.Laboratory is { } l)
+                {
+                    text.Say($"  {l.Organisation}, accreditation {l.Accreditation}");
+                }
+            });
+            return ExitCodes.Success;
+        }, ct));
+        return Signed(session, command);
+    }
+
+    private static Command Record(SessionCommands session)
+    {
+        var id = new Argument<string>("record") { Description = "The record." };
+        var command = new Command("record", "A record with its entries, decrypted where you hold the key.") { id };
+        command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
+        {
+            var view = await s.RecordAsync(parse.GetRequiredValue(id), ct).ConfigureAwait(false);
+            var entries = view.ReaderKeys.Count == 0 ? [] : s.Client.Decrypt(view);
+            var json = ToJson(view.Record);
+            json["entries"] = new JsonArray(entries.Select(e => (JsonNode)new JsonObject
+            {
+                ["index"] = e.Entry.Index,
+                ["kind"] = EntryArguments.NameOf(e.Entry.Kind),
+                ["author"] = e.Entry.AuthorId,
+                ["time"] = Time(e.Entry.TimeUnixMs),
+                ["epoch"] = e.Entry.KeyEpoch,
+                ["content"] = e.IsReadable ? System.Text.Encoding.UTF8.GetString(e.Content!) : null,
+                ["problem"] = e.Problem,
+            }).ToArray());
+            cli.Result(json, text =>
+            {
+                var r = view.Record;
+                text.Say($"Record {r.Id} of {r.OwnerId}, created {Time(r.CreatedUnixMs)}, key epoch {r.KeyEpoch}, {r.EntryCount} entries");
+                if (view.ReaderKeys.Count == 0)
+                {
+                    text.Say("  (metadata only: you hold no key to this record's entries)");
+                    return;
+                }
+                text.Table(["#", "kind", "author", "time", "epoch", "content"], entries.Select(e => new[]
+                {
+                    e.Entry.Index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    EntryArguments.NameOf(e.Entry.Kind),
+                    e.Entry.AuthorId,
+                    Time(e.Entry.TimeUnixMs),
+                    e.Entry.KeyEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    e.IsReadable ? System.Text.Encoding.UTF8.GetString(e.Content!) : $"[not readable: {e.Problem}]",
+                }));
+            });
+            return ExitCodes.Success;
+        }, ct));
+        return Signed(session, command);
+    }
+
+    private static Command Records(SessionCommands session)
+    {
+        var patient = new Option<string?>("--patient") { Description = "Whose records (default: yourself)." };
+        var command = new Command("records", "The records of a patient.") { patient };
+        command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
+        {
+            var list = await s.RecordsAsync(parse.GetValue(patient) ?? s.Id, ct).ConfigureAwait(false);
+            cli.Table(["record", "owner", "created", "entries", "epoch"], list.Records.Select(r => new[]
+            {
+                r.Id, r.OwnerId, Time(r.CreatedUnixMs), r.EntryCount.ToString(System.Globalization.CultureInfo.InvariantCulture), r.KeyEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }));
+            return ExitCodes.Success;
+        }, ct));
+        return Signed(session, command);
+    }
+
+    private static Command History(SessionCommands session)
+    {
+        var id = new Argument<string>("record") { Description = "The record." };
+        var command = new Command("history", "Every change to a record: who, when, which block.") { id };
+        command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
+        {
+            var history = await s.HistoryAsync(parse.GetRequiredValue(id), ct).ConfigureAwait(false);
+            cli.Table(["height", "time", "change", "by", "detail", "tx"], history.Changes.Select(c => new[]
+            {
+                c.Height.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Time(c.TimeUnixMs),
+                c.Kind.ToString(),
+                c.AuthorId,
+                Detail(c),
+                Convert.ToHexStringLower(c.TxId.Span)[..Math.Min(16, c.TxId.Length * 2)],
+            }));
+            return ExitCodes.Success;
+        }, ct));
+        return Signed(session, command);
+    }
+
+    private static string Detail(Change change) =>
+        change.Kind switch
+        {
+            ChangeKind.EntriesAppended => string.Join(", ", change.EntryKinds.Select(EntryArguments.NameOf)),
+            ChangeKind.AccessGranted or ChangeKind.AccessRevoked => $"{change.GranteeId} (epoch {change.KeyEpoch})",
+            _ => "",
+        };
+
+    private static Command Grants(SessionCommands session)
+    {
+        var id = new Argument<string>("record") { Description = "The record." };
+        var command = new Command("grants", "Who has been granted access to a record.") { id };
+        command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
+        {
+            var grants = await s.GrantsAsync(parse.GetRequiredValue(id), ct).ConfigureAwait(false);
+            cli.Table(["grantee", "role", "permission", "granted", "expires", "revoked"], grants.Grants.Select(g => new[]
+            {
+                g.GranteeId, Roles.Name(g.GranteeRole), g.Permission.ToString(), Time(g.GrantedUnixMs), Time(g.ExpiresUnixMs), Time(g.RevokedUnixMs),
+            }));
+            return ExitCodes.Success;
+        }, ct));
+        return Signed(session, command);
+    }
+
+    private static Command Patients(SessionCommands session)
+    {
+        var provider = new Option<string?>("--provider") { Description = "Whose patients (default: yourself)." };
+        var command = new Command("patients", "A doctor's or laboratory's patients.") { provider };
+        command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
+        {
+            var list = await s.PatientsAsync(parse.GetValue(provider) ?? s.Id, ct).ConfigureAwait(false);
+            cli.Table(["patient", "since"], list.Patients.Select(p => new[] { p.PatientId, Time(p.SinceUnixMs) }));
+            return ExitCodes.Success;
+        }, ct));
+        return Signed(session, command);
+    }
+
+    private static Command Transaction(GlobalOptions global)
+    {
+        var id = new Argument<string>("tx-id") { Description = "The transaction id (64 hex digits)." };
+        var command = new Command("tx", "A transaction's receipt: block, result, commit certificate.") { id };
+        command.SetAction((parse, ct) => Unsigned(global, parse, async (ledger, cli) =>
+        {
+            var receipt = await ledger.GetTransactionAsync(new GetTransactionRequest { TxId = parse.GetRequiredValue(id) }, cancellationToken: ct).ConfigureAwait(false);
+            cli.Result(ToJson(receipt), text => text.Say(
+                $"tx {receipt.TxId}: block {receipt.Height} ({receipt.BlockHash[..8]}) position {receipt.Position}, {receipt.Result.Code}{(receipt.Result.Reason.Length > 0 ? ": " + receipt.Result.Reason : "")}; certified by {receipt.Certificate?.Commits.Count ?? 0} validators"));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Block(GlobalOptions global)
+    {
+        var at = new Argument<string>("block") { Description = "A height, or a block hash." };
+        var command = new Command("block", "A block by height or hash.") { at };
+        command.SetAction((parse, ct) => Unsigned(global, parse, async (ledger, cli) =>
+        {
+            var text = parse.GetRequiredValue(at);
+            var request = ulong.TryParse(text, out var height) ? new GetBlockRequest { Height = height } : new GetBlockRequest { Hash = text };
+            var response = await ledger.GetBlockAsync(request, cancellationToken: ct).ConfigureAwait(false);
+            var h = response.Block.Header;
+            cli.Result(ToJson(response), t =>
+            {
+                t.Say($"block {h.Height} {response.Hash}");
+                t.Say($"  prev {Convert.ToHexStringLower(h.PrevHash.Span)}  time {Time(h.TimeUnixMs)}  proposer {h.Proposer}  view {h.View}");
+                t.Say($"  {response.Block.Transactions.Count} transactions, {response.Block.Results.Count(r => r.Code == TxResultCode.Ok)} ok; certified by {response.Block.Certificate?.Commits.Count ?? 0} validators");
+            });
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>Reads that need no identity (receipts, blocks, status).</summary>
+    internal static async Task<int> Unsigned(GlobalOptions global, ParseResult parse, Func<Ledger.LedgerClient, CliOutput, Task<int>> action)
+    {
+        var node = parse.GetRequiredValue(global.Node);
+        using var channel = NodeChannels.Open(node);
+        try
+        {
+            return await action(new Ledger.LedgerClient(channel), global.Output(parse)).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            throw RpcErrors.Describe(e, node);
+        }
+    }
+}
