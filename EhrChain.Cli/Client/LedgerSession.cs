@@ -3,6 +3,7 @@ using EhrChain.Core.Crypto;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
 using EhrChain.Node.Api;
+using Grpc.Core;
 using Grpc.Net.Client;
 
 namespace EhrChain.Cli.Client;
@@ -27,6 +28,13 @@ internal sealed class LedgerSession : IDisposable
         _timeout = timeout;
     }
 
+    /// <summary>
+    /// The highest block this session (and any session sharing the token) has seen committed. Sent
+    /// with every call, so a node that is behind catches up before it judges or answers: a write
+    /// made through one node is then visible through every other.
+    /// </summary>
+    public ConsistencyToken Token { get; init; } = new();
+
     public Ledger.LedgerClient Ledger { get; }
     public EhrClient Client { get; }
     public KeyFile Keys { get; }
@@ -34,14 +42,14 @@ internal sealed class LedgerSession : IDisposable
     public string Id => Keys.Id;
 
     /// <summary>Connects to <paramref name="node"/> and learns its chain id, which every signed message names.</summary>
-    public static async Task<LedgerSession> OpenAsync(string node, KeyFile keys, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<LedgerSession> OpenAsync(string node, KeyFile keys, TimeSpan timeout, ConsistencyToken? token, CancellationToken cancellationToken)
     {
         var channel = NodeChannels.Open(node);
         var ledger = new Ledger.LedgerClient(channel);
         try
         {
             var status = await ledger.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.Add(timeout), cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new LedgerSession(channel, ledger, new EhrClient(keys, status.ChainId, TimeProvider.System), keys, status, timeout);
+            return new LedgerSession(channel, ledger, new EhrClient(keys, status.ChainId, TimeProvider.System), keys, status, timeout) { Token = token ?? new ConsistencyToken() };
         }
         catch
         {
@@ -52,27 +60,45 @@ internal sealed class LedgerSession : IDisposable
 
     private DateTime Deadline => DateTime.UtcNow.Add(_timeout);
 
+    private Metadata? Headers => Token.Height is 0 ? null : new Metadata { { LedgerService.AfterHeightHeader, Token.Height.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+
     /// <summary>Submits; with <paramref name="wait"/>, returns the receipt once committed (a rejection throws its status).</summary>
-    public async Task<SubmitResponse> SubmitAsync(SignedTransaction transaction, bool wait, CancellationToken cancellationToken) =>
-        await Ledger.SubmitAsync(new SubmitRequest { Transaction = transaction, Wait = wait }, deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+    public async Task<SubmitResponse> SubmitAsync(SignedTransaction transaction, bool wait, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await Ledger.SubmitAsync(new SubmitRequest { Transaction = transaction, Wait = wait }, Headers, Deadline, cancellationToken).ConfigureAwait(false);
+            if (response.Receipt is { } receipt)
+            {
+                Token.Saw(receipt.Height);
+            }
+            return response;
+        }
+        catch (RpcException e) when (e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Metadata.TryGetValue("height", out var height) == true)
+        {
+            // A refusal at execution is in a block too: later calls must see that block.
+            Token.Saw(ulong.Parse(height!, System.Globalization.CultureInfo.InvariantCulture));
+            throw;
+        }
+    }
 
     public async Task<ParticipantProfile> ParticipantAsync(string participantId, CancellationToken cancellationToken) =>
-        await Ledger.GetParticipantAsync(Client.Read(new ReadQuery { GetParticipant = new GetParticipantQuery { ParticipantId = participantId } }), deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Ledger.GetParticipantAsync(Client.Read(new ReadQuery { GetParticipant = new GetParticipantQuery { ParticipantId = participantId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 
     public async Task<RecordView> RecordAsync(string recordId, CancellationToken cancellationToken) =>
-        await Ledger.GetRecordAsync(Client.Read(new ReadQuery { GetRecord = new GetRecordQuery { RecordId = recordId } }), deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Ledger.GetRecordAsync(Client.Read(new ReadQuery { GetRecord = new GetRecordQuery { RecordId = recordId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 
     public async Task<RecordList> RecordsAsync(string patientId, CancellationToken cancellationToken) =>
-        await Ledger.ListRecordsAsync(Client.Read(new ReadQuery { ListPatientRecords = new ListPatientRecordsQuery { PatientId = patientId } }), deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Ledger.ListRecordsAsync(Client.Read(new ReadQuery { ListPatientRecords = new ListPatientRecordsQuery { PatientId = patientId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 
     public async Task<RecordHistory> HistoryAsync(string recordId, CancellationToken cancellationToken) =>
-        await Ledger.GetHistoryAsync(Client.Read(new ReadQuery { GetRecordHistory = new GetRecordHistoryQuery { RecordId = recordId } }), deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Ledger.GetHistoryAsync(Client.Read(new ReadQuery { GetRecordHistory = new GetRecordHistoryQuery { RecordId = recordId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 
     public async Task<GrantList> GrantsAsync(string recordId, CancellationToken cancellationToken) =>
-        await Ledger.ListGrantsAsync(Client.Read(new ReadQuery { ListRecordGrants = new ListRecordGrantsQuery { RecordId = recordId } }), deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Ledger.ListGrantsAsync(Client.Read(new ReadQuery { ListRecordGrants = new ListRecordGrantsQuery { RecordId = recordId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 
     public async Task<PatientList> PatientsAsync(string providerId, CancellationToken cancellationToken) =>
-        await Ledger.ListPatientsAsync(Client.Read(new ReadQuery { ListProviderPatients = new ListProviderPatientsQuery { ProviderId = providerId } }), deadline: Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Ledger.ListPatientsAsync(Client.Read(new ReadQuery { ListProviderPatients = new ListProviderPatientsQuery { ProviderId = providerId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 
     /// <summary>The record's data keys this participant can open (every epoch sealed to them).</summary>
     public async Task<RecordKeyRing> RecordKeysAsync(string recordId, CancellationToken cancellationToken) =>

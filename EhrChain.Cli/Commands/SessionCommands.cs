@@ -28,7 +28,7 @@ internal sealed class SessionCommands(GlobalOptions global)
         var node = parse.GetRequiredValue(global.Node);
         try
         {
-            using var session = await LedgerSession.OpenAsync(node, keys, parse.GetValue(global.Timeout), cancellationToken).ConfigureAwait(false);
+            using var session = await LedgerSession.OpenAsync(node, keys, parse.GetValue(global.Timeout), token: null, cancellationToken).ConfigureAwait(false);
             return await action(session, global.Output(parse)).ConfigureAwait(false);
         }
         catch (RpcException e)

@@ -32,6 +32,13 @@ public sealed class RecordKeyRing
             ? (byte[])key.Clone()
             : throw new InvalidOperationException($"No data key for epoch {epoch} of record '{RecordId}' is held.");
 
+    /// <summary>A ring holding one key obtained some other way (restored from a backup, or, for an outsider, simply made up).</summary>
+    public static RecordKeyRing FromKey(string recordId, uint epoch, byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return new RecordKeyRing(recordId, epoch, new SortedDictionary<uint, byte[]> { [epoch] = (byte[])key.Clone() });
+    }
+
     internal static RecordKeyRing CreateNew(string recordId) => new(recordId, 0, new SortedDictionary<uint, byte[]> { [0] = ContentCipher.GenerateKey() });
 
     internal RecordKeyRing WithNextEpoch(out byte[] nextKey)

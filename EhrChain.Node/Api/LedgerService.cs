@@ -30,10 +30,18 @@ public sealed class LedgerService(
     TimeProvider time,
     Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime) : Ledger.LedgerBase
 {
+    /// <summary>
+    /// The request header of a causality token: the client has seen a block at this height (for
+    /// example its own write, committed through another node) and wants this node to have it too
+    /// before judging or reading anything.
+    /// </summary>
+    public const string AfterHeightHeader = "ehrchain-after-height";
+
     public override async Task<SubmitResponse> Submit(SubmitRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
+        await CatchUpAsync(context).ConfigureAwait(false);
         (Google.Protobuf.ByteString bytes, Hash txId) admitted;
         try
         {
@@ -116,22 +124,22 @@ public sealed class LedgerService(
     }
 
     public override Task<ParticipantProfile> GetParticipant(SignedReadRequest request, ServerCallContext context) =>
-        Read(request, ReadQuery.QueryOneofCase.GetParticipant, r => r.Participant);
+        Read(request, context, ReadQuery.QueryOneofCase.GetParticipant, r => r.Participant);
 
     public override Task<RecordView> GetRecord(SignedReadRequest request, ServerCallContext context) =>
-        Read(request, ReadQuery.QueryOneofCase.GetRecord, r => r.Record);
+        Read(request, context, ReadQuery.QueryOneofCase.GetRecord, r => r.Record);
 
     public override Task<RecordList> ListRecords(SignedReadRequest request, ServerCallContext context) =>
-        Read(request, ReadQuery.QueryOneofCase.ListPatientRecords, r => r.Records);
+        Read(request, context, ReadQuery.QueryOneofCase.ListPatientRecords, r => r.Records);
 
     public override Task<RecordHistory> GetHistory(SignedReadRequest request, ServerCallContext context) =>
-        Read(request, ReadQuery.QueryOneofCase.GetRecordHistory, r => r.History);
+        Read(request, context, ReadQuery.QueryOneofCase.GetRecordHistory, r => r.History);
 
     public override Task<GrantList> ListGrants(SignedReadRequest request, ServerCallContext context) =>
-        Read(request, ReadQuery.QueryOneofCase.ListRecordGrants, r => r.Grants);
+        Read(request, context, ReadQuery.QueryOneofCase.ListRecordGrants, r => r.Grants);
 
     public override Task<PatientList> ListPatients(SignedReadRequest request, ServerCallContext context) =>
-        Read(request, ReadQuery.QueryOneofCase.ListProviderPatients, r => r.Patients);
+        Read(request, context, ReadQuery.QueryOneofCase.ListProviderPatients, r => r.Patients);
 
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<BlockEvent> responseStream, ServerCallContext context)
     {
@@ -185,9 +193,11 @@ public sealed class LedgerService(
         return status;
     }
 
-    private Task<T> Read<T>(SignedReadRequest request, ReadQuery.QueryOneofCase expected, Func<ReadResponse, T> answer)
+    private async Task<T> Read<T>(SignedReadRequest request, ServerCallContext context, ReadQuery.QueryOneofCase expected, Func<ReadResponse, T> answer)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        await CatchUpAsync(context).ConfigureAwait(false);
         var query = ReadRequestQuery(request);
         if (query != expected)
         {
@@ -196,8 +206,39 @@ public sealed class LedgerService(
         using var view = store.OpenView();
         var response = RecordQueries.Answer(view, store, request, genesis.ChainId, time.GetUtcNow());
         return response.Status == ReadStatus.Ok
-            ? Task.FromResult(answer(response))
+            ? answer(response)
             : throw ApiErrors.ForReadStatus(response.Status, response.Reason);
+    }
+
+    /// <summary>Honours the causality token: waits, at most Admission:MaxWait, until this node has executed the height the client asks for.</summary>
+    private async Task CatchUpAsync(ServerCallContext context)
+    {
+        var header = context.RequestHeaders.GetValue(AfterHeightHeader);
+        if (header is null)
+        {
+            return;
+        }
+        if (!ulong.TryParse(header, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var height))
+        {
+            throw ApiErrors.BadRequest("MALFORMED", AfterHeightHeader, $"The {AfterHeightHeader} header '{header}' is not a block height.");
+        }
+        if ((store.Head?.Height ?? 0) >= height)
+        {
+            return;
+        }
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        wait.CancelAfter(options.MaxWait);
+        try
+        {
+            while ((store.Head?.Height ?? 0) < height)
+            {
+                await events.WaitForHeightAsync(height, wait.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            throw ApiErrors.Create(StatusCode.Unavailable, "NODE_BEHIND", $"This node is at height {store.Head?.Height ?? 0} and did not reach {height} within {options.MaxWait.TotalSeconds:F0} s; try another node.");
+        }
     }
 
     private static ReadQuery.QueryOneofCase ReadRequestQuery(SignedReadRequest request)
