@@ -1,0 +1,220 @@
+using EhrChain.Cli.Client;
+using EhrChain.Contracts.Client;
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Keys;
+using EhrChain.Core.Wire;
+using EhrChain.Node.Api;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace EhrChain.Tests.Integration;
+
+/// <summary>
+/// Every kind of bad input a client can send gets its documented gRPC status and reason, and
+/// changes nothing: refused at admission means no block; refused at execution means no state change.
+/// </summary>
+[NonParallelizable]
+public sealed class BadInputTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private TestCluster _cluster = null!;
+    private LedgerSession _admin = null!;
+    private LedgerSession _patient = null!;
+    private LedgerSession _doctor = null!;
+    private LedgerSession _outsider = null!;
+    private LedgerSession _ungrantedDoctor = null!;
+    private KeyFile _doctorKeys = null!;
+    private RecordKeyRing _ownerKeys = null!;
+    private const string RecordId = "rec-bad-input";
+
+    [OneTimeSetUp]
+    public async Task StartClusterWithAPatientAndADoctor()
+    {
+        _cluster = await TestCluster.StartAsync();
+        var token = new ConsistencyToken();
+        _admin = await LedgerSession.OpenAsync(_cluster.Addresses[0], _cluster.Admin, Timeout, token, CancellationToken.None);
+        var patientKeys = KeyFile.Generate("pat-1", KeyRole.Patient);
+        _doctorKeys = KeyFile.Generate("dr-1", KeyRole.Doctor);
+        await _admin.SubmitAsync(_admin.Client.AddParticipant(patientKeys, new Profile { Name = "P" }), wait: true, CancellationToken.None);
+        await _admin.SubmitAsync(_admin.Client.AddParticipant(_doctorKeys, new Profile { Name = "D", Doctor = new DoctorProfile { LicenceNumber = "L1", Specialty = "GP", Organisation = "O" } }), wait: true, CancellationToken.None);
+        _patient = await LedgerSession.OpenAsync(_cluster.Addresses[1], patientKeys, Timeout, token, CancellationToken.None);
+        _doctor = await LedgerSession.OpenAsync(_cluster.Addresses[2], _doctorKeys, Timeout, token, CancellationToken.None);
+        _outsider = await LedgerSession.OpenAsync(_cluster.Addresses[3], KeyFile.Generate("nobody", KeyRole.Patient), Timeout, token, CancellationToken.None);
+        var ungranted = KeyFile.Generate("dr-2", KeyRole.Doctor);
+        await _admin.SubmitAsync(_admin.Client.AddParticipant(ungranted, new Profile { Name = "D2", Doctor = new DoctorProfile { LicenceNumber = "L2", Specialty = "GP", Organisation = "O" } }), wait: true, CancellationToken.None);
+        _ungrantedDoctor = await LedgerSession.OpenAsync(_cluster.Addresses[3], ungranted, Timeout, token, CancellationToken.None);
+        var created = _patient.Client.CreateMedicalRecord(RecordId, [new PlainEntry(EntryKind.Allergy, "Latex"u8.ToArray())]);
+        await _patient.SubmitAsync(created.Transaction, wait: true, CancellationToken.None);
+        _ownerKeys = created.Keys;
+    }
+
+    [OneTimeTearDown]
+    public async Task StopCluster()
+    {
+        _admin.Dispose();
+        _patient.Dispose();
+        _doctor.Dispose();
+        _outsider.Dispose();
+        _ungrantedDoctor.Dispose();
+        await _cluster.DisposeAsync();
+    }
+
+    private static (StatusCode Code, string? Reason, IList<string> Fields) Describe(RpcException e)
+    {
+        var status = e.GetRpcStatus();
+        var fields = status?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations.Select(f => f.Field).ToList() ?? [];
+        return (e.StatusCode, status?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason, fields);
+    }
+
+    private async Task<(StatusCode Code, string? Reason, IList<string> Fields)> RefusedAtAdmission(SignedTransaction transaction)
+    {
+        var before = await _cluster.StatusAsync(0);
+        var error = Assert.ThrowsAsync<RpcException>(() => _cluster.Client(0).SubmitAsync(new SubmitRequest { Transaction = transaction, Wait = true }).ResponseAsync);
+        // Nothing was ordered: give consensus a moment, then the chain must not have moved.
+        await Task.Delay(300);
+        var after = await _cluster.StatusAsync(0);
+        Assert.That(after.Height, Is.EqualTo(before.Height), "a refused transaction must not reach a block");
+        return Describe(error!);
+    }
+
+    private async Task<uint> EntryCount() => (await _patient.RecordAsync(RecordId, CancellationToken.None)).Record.EntryCount;
+
+    [Test]
+    public async Task Garbage_bytes_as_a_payload_are_malformed()
+    {
+        var garbage = new SignedTransaction { Payload = ByteString.CopyFrom(0xff, 0xff, 0x01, 0x02), Signature = ByteString.CopyFrom(new byte[64]) };
+
+        var (code, reason, fields) = await RefusedAtAdmission(garbage);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(StatusCode.InvalidArgument));
+            Assert.That(reason, Is.EqualTo("MALFORMED"));
+            Assert.That(fields, Does.Contain("transaction.payload"));
+        }
+    }
+
+    [Test]
+    public async Task A_transaction_with_a_bad_signature_is_unauthenticated()
+    {
+        var tx = _patient.Client.AppendEntries(_ownerKeys, [new PlainEntry(EntryKind.Note, "n"u8.ToArray())]);
+        var forged = new SignedTransaction { Payload = tx.Payload, Signature = ByteString.CopyFrom(SigningKeyPair.Generate().Sign(SigningDomain.Transaction, tx.Payload.Span)) };
+
+        var (code, reason, _) = await RefusedAtAdmission(forged);
+
+        Assert.That((code, reason), Is.EqualTo((StatusCode.Unauthenticated, "BAD_SIGNATURE")));
+    }
+
+    [Test]
+    public async Task A_transaction_from_an_unknown_signer_is_unauthenticated()
+    {
+        var tx = _outsider.Client.CreateMedicalRecord("rec-nobody").Transaction;
+
+        var (code, reason, _) = await RefusedAtAdmission(tx);
+
+        Assert.That((code, reason), Is.EqualTo((StatusCode.Unauthenticated, "UNKNOWN_SIGNER")));
+    }
+
+    [Test]
+    public async Task A_transaction_submitted_twice_is_a_duplicate()
+    {
+        var tx = _patient.Client.AppendEntries(_ownerKeys, [new PlainEntry(EntryKind.Note, "once"u8.ToArray())]);
+        await _patient.SubmitAsync(tx, wait: true, CancellationToken.None);
+        var count = await EntryCount();
+
+        var (code, reason, _) = await RefusedAtAdmission(tx);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((code, reason), Is.EqualTo((StatusCode.AlreadyExists, "DUPLICATE_TX")));
+            Assert.That(await EntryCount(), Is.EqualTo(count));
+        }
+    }
+
+    [Test]
+    public async Task An_oversized_transaction_is_refused_before_anything_else()
+    {
+        var tx = _patient.Client.AppendEntries(_ownerKeys, [new PlainEntry(EntryKind.Note, new byte[300 * 1024])]);
+
+        var (code, reason, fields) = await RefusedAtAdmission(tx);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((code, reason), Is.EqualTo((StatusCode.InvalidArgument, "TX_TOO_LARGE")));
+            Assert.That(fields, Does.Contain("transaction"));
+        }
+    }
+
+    [Test]
+    public async Task A_transaction_for_another_chain_is_refused()
+    {
+        var other = new EhrClient(_cluster.Admin, "another-chain", TimeProvider.System);
+        var tx = other.AddParticipant(KeyFile.Generate("pat-x", KeyRole.Patient), new Profile { Name = "X" });
+
+        var (code, reason, _) = await RefusedAtAdmission(tx);
+
+        Assert.That((code, reason), Is.EqualTo((StatusCode.InvalidArgument, "WRONG_CHAIN")));
+    }
+
+    [Test]
+    public async Task An_unauthorised_append_is_denied_and_changes_nothing()
+    {
+        var count = await EntryCount();
+        var madeUp = RecordKeyRing.FromKey(RecordId, 0, ContentCipher.GenerateKey());
+        var tx = _ungrantedDoctor.Client.AppendEntries(madeUp, [new PlainEntry(EntryKind.Diagnosis, "not granted"u8.ToArray())]);
+
+        var error = Assert.ThrowsAsync<RpcException>(() => _ungrantedDoctor.SubmitAsync(tx, wait: true, CancellationToken.None));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Describe(error!).Reason, Is.EqualTo("ACCESS_DENIED"));
+            Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
+            Assert.That(await EntryCount(), Is.EqualTo(count));
+        }
+    }
+
+    [Test]
+    public async Task An_expired_grant_denies_reading_and_writing_and_changes_nothing()
+    {
+        var doctor = await _patient.KeyHolderAsync(_doctorKeys.Id, CancellationToken.None);
+        var keys = await _patient.RecordKeysAsync(RecordId, CancellationToken.None);
+        await _patient.SubmitAsync(_patient.Client.GrantAccess(keys, doctor, Permission.ReadWrite, DateTimeOffset.UtcNow.AddSeconds(2)), wait: true, CancellationToken.None);
+        var doctorKeys = await _doctor.RecordKeysAsync(RecordId, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var count = await EntryCount();
+
+        var write = Assert.ThrowsAsync<RpcException>(() => _doctor.SubmitAsync(_doctor.Client.AppendEntries(doctorKeys, [new PlainEntry(EntryKind.Note, "late"u8.ToArray())]), wait: true, CancellationToken.None));
+        var read = Assert.ThrowsAsync<RpcException>(() => _doctor.RecordAsync(RecordId, CancellationToken.None));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(write!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
+            Assert.That(Describe(write).Reason, Is.EqualTo("GRANT_EXPIRED"));
+            Assert.That((read!.StatusCode, Describe(read).Reason), Is.EqualTo((StatusCode.PermissionDenied, "ACCESS_DENIED")));
+            Assert.That(await EntryCount(), Is.EqualTo(count));
+        }
+    }
+
+    [Test]
+    public void A_receipt_asked_for_with_a_malformed_id_names_the_field()
+    {
+        var error = Assert.ThrowsAsync<RpcException>(() => _cluster.Client(1).GetTransactionAsync(new GetTransactionRequest { TxId = "xyz" }).ResponseAsync);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+            Assert.That(Describe(error).Fields, Does.Contain("tx_id"));
+        }
+    }
+
+    [Test]
+    public void A_read_request_signed_by_someone_else_is_refused()
+    {
+        var request = _doctor.Client.Read(new ReadQuery { GetRecord = new GetRecordQuery { RecordId = RecordId } });
+        var forged = new SignedReadRequest { Request = request.Request, Signature = ByteString.CopyFrom(SigningKeyPair.Generate().Sign(SigningDomain.ReadRequest, request.Request.Span)) };
+
+        var error = Assert.ThrowsAsync<RpcException>(() => _cluster.Client(0).GetRecordAsync(forged).ResponseAsync);
+
+        Assert.That((error!.StatusCode, Describe(error).Reason), Is.EqualTo((StatusCode.InvalidArgument, "INVALID_READ_REQUEST")));
+    }
+}

@@ -1,0 +1,140 @@
+using EhrChain.Cli.Client;
+using EhrChain.Cli.Demo;
+using EhrChain.Core.Keys;
+using EhrChain.Core.Wire;
+using EhrChain.Node.Api;
+using EhrChain.Storage.Rocks;
+using EhrChain.Storage.Verification;
+
+namespace EhrChain.Tests.Integration;
+
+/// <summary>Whole clusters of real nodes: the design's scenario, a restart, and losing the primary.</summary>
+[NonParallelizable]
+public sealed class ClusterScenarioTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Test]
+    public async Task The_design_scenario_holds_on_four_nodes_through_the_public_api()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var lines = new List<string>();
+        var keys = System.IO.Path.Combine(cluster.Directory, "keys");
+
+        var outcome = await new DemoScenario(cluster.Addresses, cluster.Admin, keys, lines.Add, Timeout).RunAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(outcome.LabRefusedDiagnosis, Is.EqualTo("ACCESS_DENIED"));
+            Assert.That(outcome.DoctorBReadRefused, Is.EqualTo("ACCESS_DENIED"));
+            Assert.That(outcome.DoctorBWriteRefused, Is.EqualTo("ACCESS_DENIED"));
+            Assert.That(outcome.RevokedDoctorWriteRefused, Is.EqualTo("ACCESS_DENIED"));
+            Assert.That(outcome.RevokedDoctorReadRefused, Is.EqualTo("ACCESS_DENIED"));
+            Assert.That(outcome.RevokedDoctorCannotDecrypt, Is.True);
+            Assert.That(outcome.PatientReadEntries, Is.EqualTo(5));
+            Assert.That(outcome.HeadHashes, Has.Count.EqualTo(4));
+            Assert.That(outcome.AllNodesAgree, Is.True, string.Join(Environment.NewLine, lines));
+        }
+
+        // Each node's stored chain checks out offline, commit certificates included, while it runs.
+        for (var i = 0; i < cluster.Count; i++)
+        {
+            using var store = RocksChainStore.OpenReadOnly(System.IO.Path.Combine(cluster.Directory, "data", $"node-{i}"));
+            Assert.That(ChainVerifier.Verify(store).IsValid, Is.True, $"node-{i}");
+        }
+    }
+
+    [Test]
+    public async Task A_node_stopped_and_restarted_catches_up_and_matches_the_others()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        using var admin = await LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, Timeout, null, CancellationToken.None);
+
+        await cluster.StopNodeAsync(3);
+        ulong height = 0;
+        for (var i = 0; i < 12; i++)
+        {
+            var patient = KeyFile.Generate($"pat-{i}", KeyRole.Patient);
+            var response = await admin.SubmitAsync(admin.Client.AddParticipant(patient, new Profile { Name = $"Patient {i}" }), wait: true, CancellationToken.None);
+            height = response.Receipt.Height;
+        }
+        await cluster.StartNodeAsync(3);
+
+        var head = await cluster.WaitForAgreementAsync(height, Timeout);
+        var restarted = await cluster.StatusAsync(3);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(restarted.Height, Is.GreaterThanOrEqualTo(height));
+            Assert.That(restarted.HeadHash, Is.EqualTo(head));
+        }
+    }
+
+    [Test]
+    public async Task When_the_primary_stops_a_view_change_follows_and_transactions_commit_again()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var before = await cluster.StatusAsync(1);
+        Assert.That(before.Primary, Is.EqualTo("node-0"));
+        using var admin = await LedgerSession.OpenAsync(cluster.Addresses[1], cluster.Admin, Timeout, null, CancellationToken.None);
+        await admin.SubmitAsync(admin.Client.AddParticipant(KeyFile.Generate("pat-before", KeyRole.Patient), new Profile { Name = "Before" }), wait: true, CancellationToken.None);
+
+        await cluster.StopNodeAsync(0);
+        var response = await admin.SubmitAsync(admin.Client.AddParticipant(KeyFile.Generate("pat-after", KeyRole.Patient), new Profile { Name = "After" }), wait: true, CancellationToken.None);
+
+        var after = await cluster.StatusAsync(1);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(response.Receipt.Result.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(after.View, Is.GreaterThan(before.View));
+            Assert.That(after.Primary, Is.Not.EqualTo("node-0"));
+        }
+        await cluster.WaitForAgreementAsync(response.Receipt.Height, Timeout);
+    }
+
+    [Test]
+    public async Task Health_reflection_and_status_are_served_on_the_client_port()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://{cluster.Addresses[2]}");
+
+        var health = await new Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest());
+        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+        await reflection.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        await reflection.ResponseStream.MoveNext(CancellationToken.None);
+        var services = reflection.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        await reflection.RequestStream.CompleteAsync();
+        var status = await cluster.StatusAsync(2);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(health.Status, Is.EqualTo(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving));
+            Assert.That(services, Does.Contain("ehrchain.v1.Ledger").And.Contain("grpc.health.v1.Health"));
+            Assert.That(status.NodeId, Is.EqualTo("node-2"));
+            Assert.That(status.ConnectedPeers, Is.Not.Empty);
+        }
+    }
+
+    [Test]
+    public async Task A_subscriber_receives_every_block_from_the_height_it_asks_for()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        using var admin = await LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, Timeout, null, CancellationToken.None);
+        for (var i = 0; i < 3; i++)
+        {
+            await admin.SubmitAsync(admin.Client.AddParticipant(KeyFile.Generate($"pat-s{i}", KeyRole.Patient), new Profile { Name = "S" }), wait: true, CancellationToken.None);
+        }
+
+        using var cancel = new CancellationTokenSource(Timeout);
+        using var call = cluster.Client(3).Subscribe(new SubscribeRequest { FromHeight = 1 }, cancellationToken: cancel.Token);
+        var heights = new List<ulong>();
+        var live = admin.SubmitAsync(admin.Client.AddParticipant(KeyFile.Generate("pat-live", KeyRole.Patient), new Profile { Name = "Live" }), wait: true, CancellationToken.None);
+        while (heights.Count < 4 && await call.ResponseStream.MoveNext(cancel.Token))
+        {
+            heights.Add(call.ResponseStream.Current.Height);
+            Assert.That(call.ResponseStream.Current.Outcomes, Has.Count.GreaterThan(0));
+        }
+        await live;
+
+        Assert.That(heights, Is.EqualTo(new ulong[] { 1, 2, 3, 4 }));
+    }
+}

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Sockets;
+using EhrChain.Cli.Cluster;
+using EhrChain.Cli.Commands;
+using EhrChain.Core.Keys;
+using EhrChain.Node.Api;
+using EhrChain.Node.Hosting;
+using EhrChain.Tests.Support;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace EhrChain.Tests.Integration;
+
+/// <summary>
+/// Four real nodes in this process: each its own ASP.NET Core host with real gRPC on loopback
+/// ports and its own RocksDB in a temporary directory, laid out by the same code as `genesis new`.
+/// Nodes can be stopped and started again on the same data.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private readonly WebApplication?[] _nodes;
+    private readonly IReadOnlyList<ClusterNode> _layout;
+    private readonly Dictionary<string, string?> _settings;
+
+    private TestCluster(int count, Dictionary<string, string?> settings)
+    {
+        var (client, peer) = FreePorts(count);
+        new NetworkLayout(_directory.Path, count, "ehrchain-test", "admin", client, peer, [], "127.0.0.1", samePorts: false).Write();
+        _layout = ClusterNode.ReadAll(_directory.Path);
+        _nodes = new WebApplication?[count];
+        _settings = settings;
+        Admin = KeyFile.Load(System.IO.Path.Combine(_directory.Path, "keys", "admin.key.json"));
+    }
+
+    public KeyFile Admin { get; }
+    public string Directory => _directory.Path;
+    public int Count => _nodes.Length;
+    public IReadOnlyList<string> Addresses => _layout.Select(n => n.ClientAddress).ToList();
+
+    /// <summary>Starts <paramref name="count"/> nodes; view changes are quick so failover tests stay short.</summary>
+    public static async Task<TestCluster> StartAsync(int count = 4, IDictionary<string, string?>? settings = null)
+    {
+        var all = new Dictionary<string, string?>
+        {
+            ["Consensus:ViewChangeTimeout"] = "00:00:01",
+            ["Consensus:StatusInterval"] = "00:00:00.250",
+            ["Consensus:CheckpointInterval"] = "10",
+            ["Consensus:WindowSize"] = "40",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+        var cluster = new TestCluster(count, all);
+        for (var i = 0; i < count; i++)
+        {
+            await cluster.StartNodeAsync(i);
+        }
+        return cluster;
+    }
+
+    public async Task StartNodeAsync(int index)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(_layout[index].ConfigPath)
+            .AddInMemoryCollection(_settings)
+            .AddInMemoryCollection([new("Node:BaseDirectory", _directory.Path)])
+            .Build();
+        var app = NodeHost.Build(configuration, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync();
+        _nodes[index] = app;
+    }
+
+    public async Task StopNodeAsync(int index)
+    {
+        if (_nodes[index] is { } app)
+        {
+            _nodes[index] = null;
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    public Ledger.LedgerClient Client(int index) => new(GrpcChannel.ForAddress($"http://{_layout[index].ClientAddress}"));
+
+    public async Task<NodeStatus> StatusAsync(int index) => await Client(index).StatusAsync(new StatusRequest());
+
+    /// <summary>Waits until every running node reports the same head at or above <paramref name="height"/>; returns that head's hash.</summary>
+    public async Task<string> WaitForAgreementAsync(ulong height, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var statuses = new List<NodeStatus>();
+            for (var i = 0; i < _nodes.Length; i++)
+            {
+                if (_nodes[i] is not null)
+                {
+                    statuses.Add(await StatusAsync(i));
+                }
+            }
+            if (statuses.All(s => s.Height >= height) && statuses.Select(s => s.HeadHash).Distinct().Count() == 1)
+            {
+                return statuses[0].HeadHash;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Nodes did not agree: " + string.Join("; ", statuses.Select(s => $"{s.NodeId} at {s.Height} {s.HeadHash[..8]}")));
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = 0; i < _nodes.Length; i++)
+        {
+            await StopNodeAsync(i);
+        }
+        _directory.Dispose();
+    }
+
+    private static (int Client, int Peer) FreePorts(int count)
+    {
+        // Ask the OS for a free port and take a run of ports above it; retry on the rare clash.
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var start = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            if (start + 2 * count < 65000 && Enumerable.Range(start, 2 * count).All(IsFree))
+            {
+                return (start, start + count);
+            }
+        }
+        throw new InvalidOperationException("No run of free loopback ports.");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
