@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using EhrChain.Cli.Output;
+using EhrChain.Core.Genesis;
+using EhrChain.Core.Keys;
+using EhrChain.Core.Wire;
+using EhrChain.Storage.Rocks;
+using EhrChain.Tests.Integration;
+using EhrChain.Tests.Support;
+using Google.Protobuf;
+using RocksDbSharp;
+
+namespace EhrChain.Tests.Cli;
+
+[NonParallelizable]
+public sealed class CliCommandTests
+{
+    private TempDirectory _directory = null!;
+
+    [SetUp]
+    public void CreateDirectory() => _directory = new TempDirectory();
+
+    [TearDown]
+    public void RemoveDirectory() => _directory.Dispose();
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [Test]
+    public async Task Keys_new_writes_a_key_file_that_loads_with_its_passphrase()
+    {
+        var path = _directory.Combine("dr.key.json");
+        Environment.SetEnvironmentVariable("EHRCHAIN_TEST_PASSPHRASE", "s3cret");
+
+        var (code, output, _) = await CliRun.RunAsync("keys", "new", "--id", "dr-x", "--role", "doctor", "--out", path, "--passphrase-env", "EHRCHAIN_TEST_PASSPHRASE", "--output", "json");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.Zero);
+            Assert.That(JsonNode.Parse(output)!["encrypted"]!.GetValue<bool>(), Is.True);
+            Assert.That(KeyFile.Load(path, "s3cret").Role, Is.EqualTo(KeyRole.Doctor));
+        }
+    }
+
+    [TestCase("keys", "new", "--id", "dr x", "--role", "doctor", "--out", "x.json")]
+    [TestCase("keys", "new", "--id", "dr", "--role", "emperor", "--out", "x.json")]
+    [TestCase("keys", "new", "--id", "dr", "--role", "doctor")]
+    [TestCase("genesis", "new", "--out", "net", "--validators", "5")]
+    [TestCase("tx", "record", "create", "--id", "r", "--as", "missing.key.json")]
+    [TestCase("verify", "--data", "no-such-dir")]
+    [TestCase("no-such-command")]
+    public async Task Bad_input_is_one_line_on_stderr_and_a_non_zero_exit(params string[] args)
+    {
+        var (code, output, error) = await CliRun.RunAsync([.. args.Select(a => a.EndsWith(".json", StringComparison.Ordinal) || a is "net" or "no-such-dir" ? _directory.Combine(a) : a)]);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.Not.Zero);
+            Assert.That(Lines(error)[0], Does.StartWith("error: "));
+            Assert.That(error, Does.Not.Contain("   at "), "no stack trace");
+            Assert.That(output, Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task Genesis_new_refuses_to_overwrite_a_network()
+    {
+        var net = _directory.Combine("net");
+        var first = await CliRun.RunAsync("genesis", "new", "--out", net);
+
+        var second = await CliRun.RunAsync("genesis", "new", "--out", net);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first.ExitCode, Is.Zero);
+            Assert.That(GenesisFile.Load(Path.Combine(net, "genesis.json")).Validators, Has.Count.EqualTo(4));
+            Assert.That(second.ExitCode, Is.EqualTo(ExitCodes.Failure));
+            Assert.That(second.Error, Does.Contain("already exists"));
+        }
+    }
+
+    [Test]
+    public async Task A_node_with_a_bad_setting_stops_with_one_line_naming_it()
+    {
+        var net = _directory.Combine("net");
+        await CliRun.RunAsync("genesis", "new", "--out", net);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(net, "node-0.json")))!;
+        config["Node"]!["KeyFile"] = "keys/node-1.key.json";
+        File.WriteAllText(Path.Combine(net, "node-0.json"), config.ToJsonString());
+
+        var (code, _, error) = await CliRun.RunAsync("node", "run", "--config", Path.Combine(net, "node-0.json"));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Failure));
+            Assert.That(Lines(error), Has.Length.EqualTo(1));
+            Assert.That(error, Does.Contain("Node:KeyFile"));
+        }
+    }
+
+    [Test]
+    public async Task Verify_accepts_a_clean_chain_and_names_the_first_tampered_height()
+    {
+        string data;
+        await using (var cluster = await TestCluster.StartAsync())
+        {
+            using var admin = await EhrChain.Cli.Client.LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+            for (var i = 0; i < 4; i++)
+            {
+                await admin.SubmitAsync(admin.Client.AddParticipant(KeyFile.Generate($"pat-{i}", KeyRole.Patient), new Profile { Name = "P" }), wait: true, CancellationToken.None);
+            }
+            await cluster.WaitForAgreementAsync(4, TimeSpan.FromSeconds(30));
+            data = _directory.Combine("node-1-copy");
+            CopyDirectory(Path.Combine(cluster.Directory, "data", "node-1"), data);
+            File.Copy(Path.Combine(cluster.Directory, "genesis.json"), _directory.Combine("genesis.json"));
+        }
+
+        var clean = await CliRun.RunAsync("verify", "--data", data);
+        ChangeOneByteOfBlock(data, 3);
+        var tampered = await CliRun.RunAsync("verify", "--data", data, "--output", "json");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(clean.ExitCode, Is.Zero, clean.Error);
+            Assert.That(clean.Out, Does.Contain("Chain valid"));
+            Assert.That(tampered.ExitCode, Is.EqualTo(ExitCodes.ChainInvalid));
+            Assert.That(JsonNode.Parse(tampered.Out)!["firstBadHeight"]!.GetValue<ulong>(), Is.EqualTo(3UL));
+        }
+    }
+
+    private static void ChangeOneByteOfBlock(string data, ulong height)
+    {
+        using var db = RocksDb.Open(RocksChainStore.CreateOptions(), data, RocksChainStore.CreateFamilies());
+        var blocks = db.GetColumnFamily(RocksChainStore.BlocksFamily);
+        var key = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(key, height);
+        var block = Block.Parser.ParseFrom(db.Get(key, blocks));
+        block.Header.TimeUnixMs += 1;
+        db.Put(key, block.ToByteArray(), blocks);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
+}
