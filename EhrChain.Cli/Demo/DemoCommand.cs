@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using EhrChain.Cli.Cluster;
 using EhrChain.Cli.Commands;
@@ -20,7 +18,7 @@ internal static class DemoCommand
         {
             var cli = global.Output(parse);
             var directory = Path.Combine(Path.GetTempPath(), "ehrchain-demo-" + Guid.NewGuid().ToString("N")[..8]);
-            var (clientPort, peerPort) = FreePortRanges(4);
+            var (clientPort, peerPort) = LocalPorts.FindRuns(4);
             new NetworkLayout(directory, 4, "ehrchain-demo", "admin", clientPort, peerPort, [], "127.0.0.1", samePorts: false).Write();
             try
             {
@@ -78,33 +76,6 @@ internal static class DemoCommand
             }
         });
         return command;
-    }
-
-    /// <summary>Two ranges of <paramref name="count"/> consecutive free ports, so the demo runs beside a `cluster up` on the default ports.</summary>
-    private static (int Client, int Peer) FreePortRanges(int count)
-    {
-        for (var start = 17000; start < 60000; start += 2 * count + 10)
-        {
-            if (Enumerable.Range(start, 2 * count).All(IsFree))
-            {
-                return (start, start + count);
-            }
-        }
-        throw new CliException("No free local ports for the demo cluster.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     private static void TryDelete(string directory)

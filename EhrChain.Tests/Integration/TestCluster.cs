@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using EhrChain.Cli.Cluster;
 using EhrChain.Cli.Commands;
 using EhrChain.Core.Keys;
@@ -27,7 +25,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     private TestCluster(int count, Dictionary<string, string?> settings)
     {
-        var (client, peer) = FreePorts(count);
+        var (client, peer) = LocalPorts.FindRuns(count);
         new NetworkLayout(_directory.Path, count, "ehrchain-test", "admin", client, peer, [], "127.0.0.1", samePorts: false).Write();
         _layout = ClusterNode.ReadAll(_directory.Path);
         _nodes = new WebApplication?[count];
@@ -121,36 +119,5 @@ public sealed class TestCluster : IAsyncDisposable
             await StopNodeAsync(i);
         }
         _directory.Dispose();
-    }
-
-    private static (int Client, int Peer) FreePorts(int count)
-    {
-        // Ask the OS for a free port and take a run of ports above it; retry on the rare clash.
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var start = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            if (start + 2 * count < 65000 && Enumerable.Range(start, 2 * count).All(IsFree))
-            {
-                return (start, start + count);
-            }
-        }
-        throw new InvalidOperationException("No run of free loopback ports.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }
