@@ -5,6 +5,7 @@ using EhrChain.Core.Wire;
 using EhrChain.Node.Api;
 using EhrChain.Storage.Rocks;
 using EhrChain.Storage.Verification;
+using Grpc.Core;
 
 namespace EhrChain.Tests.Integration;
 
@@ -89,6 +90,43 @@ public sealed class ClusterScenarioTests
             Assert.That(after.Primary, Is.Not.EqualTo("node-0"));
         }
         await cluster.WaitForAgreementAsync(response.Receipt.Height, Timeout);
+    }
+
+    [Test]
+    public async Task A_full_mempool_pushes_back_with_resource_exhausted()
+    {
+        await using var cluster = await TestCluster.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Consensus:PendingPoolCapacity"] = "3",
+            ["Consensus:BatchMaxCount"] = "1",
+        });
+        using var admin = await LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, Timeout, null, CancellationToken.None);
+        // Without a quorum nothing commits, so whatever is admitted stays in the pool.
+        for (var i = 1; i < cluster.Count; i++)
+        {
+            await cluster.StopNodeAsync(i);
+        }
+
+        var refusals = new List<RpcException>();
+        for (var i = 0; i < 6; i++)
+        {
+            try
+            {
+                await admin.SubmitAsync(admin.Client.AddParticipant(KeyFile.Generate($"pat-p{i}", KeyRole.Patient), new Profile { Name = "P" }), wait: false, CancellationToken.None);
+            }
+            catch (RpcException e)
+            {
+                refusals.Add(e);
+            }
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(refusals, Is.Not.Empty);
+            Assert.That(refusals.Select(e => e.StatusCode), Is.All.EqualTo(StatusCode.ResourceExhausted));
+            Assert.That(refusals.Select(e => e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason), Is.All.EqualTo("MEMPOOL_FULL"));
+            Assert.That((await cluster.StatusAsync(0)).MempoolSize, Is.LessThanOrEqualTo(3u));
+        }
     }
 
     [Test]
