@@ -1,4 +1,5 @@
 using EhrChain.Consensus;
+using EhrChain.Core.Crypto;
 using EhrChain.Contracts.Chain;
 using EhrChain.Contracts.Execution;
 using EhrChain.Node.Admission;
@@ -59,7 +60,9 @@ public static class NodeHost
         services.AddSingleton(settings.Identity);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IChainStore>(_ => OpenStore(settings));
-        services.AddSingleton(sp => new BlockProducer(sp.GetRequiredService<IChainStore>(), new EhrExecutor(settings.Genesis.ChainId)));
+        // Admission records each signature it verifies; execution consumes the record instead of verifying again.
+        services.AddSingleton(new VerifiedSignatures());
+        services.AddSingleton(sp => new BlockProducer(sp.GetRequiredService<IChainStore>(), new EhrExecutor(settings.Genesis.ChainId, sp.GetRequiredService<VerifiedSignatures>())));
         services.AddSingleton<ChainEvents>();
         services.AddSingleton<NodeMetrics>();
         services.AddSingleton(sp => new AdmissionClock(sp.GetRequiredService<TimeProvider>()));
