@@ -1,7 +1,7 @@
 using EhrChain.Consensus;
-using EhrChain.Core.Crypto;
 using EhrChain.Contracts.Chain;
 using EhrChain.Contracts.Execution;
+using EhrChain.Core.Crypto;
 using EhrChain.Node.Admission;
 using EhrChain.Node.Api;
 using EhrChain.Node.Chain;
