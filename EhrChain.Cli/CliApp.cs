@@ -28,6 +28,7 @@ public static class CliApp
         root.Subcommands.Add(NodeInfoCommands.Health(global));
         root.Subcommands.Add(VerifyCommand.Create(global));
         root.Subcommands.Add(Demo.DemoCommand.Create(global));
+        root.Subcommands.Add(Bench.BenchCommand.Create(global));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

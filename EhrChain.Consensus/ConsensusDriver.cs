@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using EhrChain.Core.Wire;
 using Google.Protobuf;
@@ -17,11 +18,19 @@ public sealed class ConsensusDriver : IAsyncDisposable
     private readonly EnvelopeVerifier _envelopes;
     private readonly RequestVerifier _requests;
     private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<(ByteString Request, TaskCompletionSource<SubmitResult> Done)> _submissions = new();
+    private readonly Action<Replica> _drainSubmissions;
+    private int _drainQueued;
     private Task? _loop;
+
+    // A FORWARD stays far below the peer message limit (64 MiB) and a backup checks it in one go.
+    private const int MaxForwardCount = 512;
+    private const long MaxForwardBytes = 8 * 1024 * 1024;
 
     public ConsensusDriver(ReplicaSetup setup)
     {
         ArgumentNullException.ThrowIfNull(setup);
+        _drainSubmissions = DrainSubmissions;
         _envelopes = setup.EnvelopeVerifier ?? new EnvelopeVerifier(setup.Validators);
         _requests = setup.RequestVerifier ?? new RequestVerifier(setup.Application, setup.Options.CommittedMemory);
         _replica = new Replica(setup with { EnvelopeVerifier = _envelopes, RequestVerifier = _requests },
@@ -80,11 +89,44 @@ public sealed class ConsensusDriver : IAsyncDisposable
             return SubmitResult.Invalid;
         }
         var done = new TaskCompletionSource<SubmitResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _inputs.Writer.WriteAsync(r =>
+        _submissions.Enqueue((request, done));
+        // One drain input per burst: submissions that arrive while the loop is busy go out together.
+        if (Interlocked.CompareExchange(ref _drainQueued, 1, 0) == 0 && !_inputs.Writer.TryWrite(_drainSubmissions))
         {
-            done.TrySetResult(r.Submit(request));
-        }, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _drainQueued, 0);
+            throw new ObjectDisposedException(nameof(ConsensusDriver));
+        }
         return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hands every queued submission to the replica in groups (one FORWARD each). The flag is
+    /// cleared before the queue is read, so a submission queued after this point schedules
+    /// another drain rather than being stranded.
+    /// </summary>
+    private void DrainSubmissions(Replica replica)
+    {
+        Volatile.Write(ref _drainQueued, 0);
+        var group = new List<(ByteString Request, TaskCompletionSource<SubmitResult> Done)>();
+        while (true)
+        {
+            group.Clear();
+            var bytes = 0L;
+            while (group.Count < MaxForwardCount && bytes < MaxForwardBytes && _submissions.TryDequeue(out var next))
+            {
+                group.Add(next);
+                bytes += next.Request.Length;
+            }
+            if (group.Count == 0)
+            {
+                return;
+            }
+            var results = replica.SubmitMany(group.Select(g => g.Request).ToList());
+            for (var i = 0; i < group.Count; i++)
+            {
+                group[i].Done.TrySetResult(results[i]);
+            }
+        }
     }
 
     /// <summary>Reads replica state on the loop, so the answer is consistent.</summary>

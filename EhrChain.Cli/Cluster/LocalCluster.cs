@@ -89,6 +89,9 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public bool IsRunning(int index) => _processes[index] is { HasExited: false };
 
+    /// <summary>The operating system's id of a running node's process (the benchmark reads its CPU and memory from /proc).</summary>
+    public int? ProcessId(int index) => _processes[index] is { HasExited: false } process ? process.Id : null;
+
     /// <summary>Waits for the node's gRPC health service to answer SERVING.</summary>
     public async Task WaitHealthyAsync(int index, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -53,11 +53,12 @@ internal static class ClusterCommand
     }
 
     /// <summary>Lays out the network when <paramref name="directory"/> has none, then starts and health-checks every node.</summary>
-    public static async Task<LocalCluster> StartAsync(string directory, int validators, TimeSpan timeout, CliOutput cli, CancellationToken cancellationToken)
+    public static async Task<LocalCluster> StartAsync(string directory, int validators, TimeSpan timeout, CliOutput cli, CancellationToken cancellationToken,
+        int clientPort = 7000, int peerPort = 7100)
     {
         if (!File.Exists(Path.Combine(directory, "genesis.json")))
         {
-            new NetworkLayout(directory, validators, "ehrchain-local", "admin", 7000, 7100, [], "127.0.0.1", samePorts: false).Write();
+            new NetworkLayout(directory, validators, "ehrchain-local", "admin", clientPort, peerPort, [], "127.0.0.1", samePorts: false).Write();
             cli.Say($"Created a {validators}-node network in {directory}.");
         }
         var cluster = new LocalCluster(directory, ClusterNode.ReadAll(directory));

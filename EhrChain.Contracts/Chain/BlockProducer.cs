@@ -15,6 +15,9 @@ public sealed class BlockProducer
 {
     private readonly IChainStore _store;
     private readonly EhrExecutor _executor;
+    // The state root of the last block this producer stored: the next block chains from it, and
+    // reading and parsing the whole previous block only to learn it cost a block decode per batch.
+    private (ulong Height, Hash StateRoot)? _lastStored;
 
     public BlockProducer(IChainStore store, EhrExecutor executor)
     {
@@ -29,8 +32,10 @@ public sealed class BlockProducer
         ArgumentNullException.ThrowIfNull(batch.Certificate);
         using var view = _store.OpenView();
         var head = view.Head ?? throw new InvalidOperationException("The chain has no genesis block; store block 0 before executing batches.");
-        var previous = _store.GetBlock(head.Height)
-            ?? throw new StorageException($"The head block {head.Height} is missing from the store.");
+        var previousStateRoot = _lastStored is { } last && last.Height == head.Height
+            ? last.StateRoot
+            : Hash.FromByteString((_store.GetBlock(head.Height)
+                ?? throw new StorageException($"The head block {head.Height} is missing from the store.")).Header.StateRoot);
 
         var height = head.Height + 1;
         var execution = _executor.Execute(
@@ -48,7 +53,7 @@ public sealed class BlockProducer
                 TimeUnixMs = batch.TimeUnixMs,
                 Proposer = batch.ProposerId ?? "",
                 View = batch.View,
-                StateRoot = execution.Writes.NextStateRoot(Hash.FromByteString(previous.Header.StateRoot)).ToByteString(),
+                StateRoot = execution.Writes.NextStateRoot(previousStateRoot).ToByteString(),
             },
             Certificate = batch.Certificate,
         };
@@ -65,6 +70,7 @@ public sealed class BlockProducer
         var commit = Derive(batch);
         using var pending = _store.Prepare(commit);
         pending.Commit();
+        _lastStored = (commit.Height, Hash.FromByteString(commit.Block.Header.StateRoot));
         return commit;
     }
 }

@@ -15,8 +15,15 @@ namespace EhrChain.Contracts.Execution;
 public sealed class EhrExecutor
 {
     private readonly string _chainId;
+    private readonly VerifiedSignatures? _verified;
 
-    public EhrExecutor(string chainId) => _chainId = Core.Identifiers.Require(chainId, "Chain id");
+    /// <param name="chainId">The genesis chain id.</param>
+    /// <param name="verified">Signatures this node already verified (at admission); each is used once instead of verifying again.</param>
+    public EhrExecutor(string chainId, VerifiedSignatures? verified = null)
+    {
+        _chainId = Core.Identifiers.Require(chainId, "Chain id");
+        _verified = verified;
+    }
 
     public string ChainId => _chainId;
 
@@ -114,7 +121,7 @@ public sealed class EhrExecutor
     /// before the batch, in parallel. Each outcome lands at its own index, so the parallelism
     /// cannot change any result; the sequential pass decides which outcomes still apply.
     /// </summary>
-    private static PreparedTransaction[] PrepareAll(IStateReader state, IReadOnlyList<ByteString> transactions)
+    private PreparedTransaction[] PrepareAll(IStateReader state, IReadOnlyList<ByteString> transactions)
     {
         var prepared = new PreparedTransaction[transactions.Count];
         var keys = new ByteString?[transactions.Count];
@@ -133,8 +140,9 @@ public sealed class EhrExecutor
             if (keys[i] is { } key && prepared[i].Signed is { } signed)
             {
                 prepared[i].PrecheckedKey = key;
-                prepared[i].PrecheckedValid = SigningPublicKey.TryFromBytes(key.Span, out var publicKey)
-                    && publicKey.Verify(SigningDomain.Transaction, signed.Payload.Span, signed.Signature.Span);
+                prepared[i].PrecheckedValid = (_verified?.TryConsume(prepared[i].Id, signed.Signature.Span, key.Span) ?? false)
+                    || (SigningPublicKey.TryFromBytes(key.Span, out var publicKey)
+                        && publicKey.Verify(SigningDomain.Transaction, signed.Payload.Span, signed.Signature.Span));
             }
         });
         return prepared;

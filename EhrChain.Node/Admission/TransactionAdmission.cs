@@ -17,7 +17,7 @@ namespace EhrChain.Node.Admission;
 /// it, all against the committed state. Whether the signer may do what it asks is the contract's
 /// call, made deterministically at execution; a refusal there is kept in the block with its reason.
 /// </summary>
-public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store, AdmissionOptions options, TimeProvider time)
+public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store, AdmissionOptions options, TimeProvider time, VerifiedSignatures verified)
 {
     /// <summary>Returns the admitted transaction's exact bytes and id, or throws an RpcException saying why not.</summary>
     public (ByteString Bytes, Hash TxId) Admit(SignedTransaction? transaction)
@@ -78,6 +78,7 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
         {
             throw ApiErrors.Create(StatusCode.Unauthenticated, "BAD_SIGNATURE", $"The signature is not {signer.Id}'s signature of this payload.");
         }
+        verified.Add(txId, transaction.Signature.Span, signer.SigningPublicKey.Span);
         if (signer.Status != ParticipantStatus.Active)
         {
             throw ApiErrors.Create(StatusCode.PermissionDenied, "PARTICIPANT_SUSPENDED", $"{signer.Id} is suspended; none of their transactions are accepted.");

@@ -1,6 +1,7 @@
 using EhrChain.Consensus;
 using EhrChain.Contracts.Chain;
 using EhrChain.Contracts.Execution;
+using EhrChain.Core.Crypto;
 using EhrChain.Node.Admission;
 using EhrChain.Node.Api;
 using EhrChain.Node.Chain;
@@ -59,7 +60,9 @@ public static class NodeHost
         services.AddSingleton(settings.Identity);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IChainStore>(_ => OpenStore(settings));
-        services.AddSingleton(sp => new BlockProducer(sp.GetRequiredService<IChainStore>(), new EhrExecutor(settings.Genesis.ChainId)));
+        // Admission records each signature it verifies; execution consumes the record instead of verifying again.
+        services.AddSingleton(new VerifiedSignatures());
+        services.AddSingleton(sp => new BlockProducer(sp.GetRequiredService<IChainStore>(), new EhrExecutor(settings.Genesis.ChainId, sp.GetRequiredService<VerifiedSignatures>())));
         services.AddSingleton<ChainEvents>();
         services.AddSingleton<NodeMetrics>();
         services.AddSingleton(sp => new AdmissionClock(sp.GetRequiredService<TimeProvider>()));
