@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
@@ -14,7 +13,8 @@ namespace EhrChain.Node.Events;
 /// </summary>
 public sealed class ChainEvents
 {
-    private readonly ConcurrentDictionary<Hash, TaskCompletionSource<TxLocation>> _waiters = new();
+    private readonly Lock _waitersLock = new();
+    private readonly Dictionary<Hash, Waiter> _waiters = [];
     private TaskCompletionSource _next = NewPulse();
     private long _head = -1;
 
@@ -25,14 +25,18 @@ public sealed class ChainEvents
     {
         ArgumentNullException.ThrowIfNull(block);
         var height = block.Header.Height;
-        if (!_waiters.IsEmpty)
+        lock (_waitersLock)
         {
-            var ids = TransactionIds.OfBlock(block);
-            for (var i = 0; i < ids.Length; i++)
+            if (_waiters.Count > 0)
             {
-                if (_waiters.TryRemove(ids[i], out var waiter))
+                var ids = TransactionIds.OfBlock(block);
+                for (var i = 0; i < ids.Length; i++)
                 {
-                    waiter.TrySetResult(new TxLocation(height, i, block.Results[i].Code));
+                    // Completed here, removed by the last caller waiting on it.
+                    if (_waiters.TryGetValue(ids[i], out var waiter))
+                    {
+                        waiter.Source.TrySetResult(new TxLocation(height, i, block.Results[i].Code));
+                    }
                 }
             }
         }
@@ -54,21 +58,57 @@ public sealed class ChainEvents
         }
     }
 
+    /// <summary>Transactions someone is waiting on; a caller that gives up leaves nothing behind.</summary>
+    internal int WaitingTransactions
+    {
+        get { lock (_waitersLock) { return _waiters.Count; } }
+    }
+
     /// <summary>
-    /// Completes when <paramref name="txId"/> is in a published block. The caller checks the store
-    /// after registering, so a block published between its check and this call is not missed.
+    /// Completes when <paramref name="txId"/> is in a published block. The store is checked after
+    /// registering, so a block published between the caller's check and this call is not missed.
+    /// Several callers may wait on one transaction; the last to finish or give up removes it.
     /// </summary>
-    public Task<TxLocation> WaitForTransactionAsync(Hash txId, IBlockStore store, CancellationToken cancellationToken)
+    public async Task<TxLocation> WaitForTransactionAsync(Hash txId, IBlockStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var waiter = _waiters.GetOrAdd(txId, _ => new TaskCompletionSource<TxLocation>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (store.FindTransaction(txId) is { } stored)
+        Waiter waiter;
+        lock (_waitersLock)
         {
-            _waiters.TryRemove(txId, out _);
-            waiter.TrySetResult(stored);
+            if (!_waiters.TryGetValue(txId, out waiter!))
+            {
+                waiter = new Waiter();
+                _waiters[txId] = waiter;
+            }
+            waiter.Callers++;
         }
-        return waiter.Task.WaitAsync(cancellationToken);
+        try
+        {
+            if (store.FindTransaction(txId) is { } stored)
+            {
+                waiter.Source.TrySetResult(stored);
+            }
+            return await waiter.Source.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_waitersLock)
+            {
+                if (--waiter.Callers == 0)
+                {
+                    _waiters.Remove(txId);
+                }
+            }
+        }
     }
 
     private static TaskCompletionSource NewPulse() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class Waiter
+    {
+        public TaskCompletionSource<TxLocation> Source { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Guarded by the events' waiter lock.</summary>
+        public int Callers { get; set; }
+    }
 }
