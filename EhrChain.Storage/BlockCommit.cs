@@ -15,6 +15,14 @@ public sealed class BlockCommit
     }
 
     public Block Block { get; }
+
+    /// <summary>
+    /// Each transaction's id, in block order, computed once: the tx index, the node's events and
+    /// its commit-latency clock all need them, and each costs a decode and a SHA-256.
+    /// </summary>
+    public IReadOnlyList<Hash> TxIds => _txIds ??= Core.Chain.TransactionIds.OfBlock(Block);
+
+    private Hash[]? _txIds;
     public Hash Hash { get; }
     public ulong Height => Block.Header.Height;
     public StateWriteSet State { get; }

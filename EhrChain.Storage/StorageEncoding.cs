@@ -90,11 +90,12 @@ internal static class StorageEncoding
     /// The tx index entries of a block. A transaction id already indexed, by an earlier block or
     /// earlier in this one, keeps its first entry: a replayed duplicate never hides the original.
     /// </summary>
-    public static IEnumerable<(Hash TxId, byte[] Location)> TxIndexEntries(Block block, Func<Hash, bool> alreadyIndexed)
+    public static IEnumerable<(Hash TxId, byte[] Location)> TxIndexEntries(BlockCommit commit, Func<Hash, bool> alreadyIndexed)
     {
-        var ids = Core.Chain.TransactionIds.OfBlock(block);
+        var block = commit.Block;
+        var ids = commit.TxIds;
         var seen = new HashSet<Hash>();
-        for (var i = 0; i < ids.Length; i++)
+        for (var i = 0; i < ids.Count; i++)
         {
             if (!seen.Add(ids[i]) || alreadyIndexed(ids[i]))
             {

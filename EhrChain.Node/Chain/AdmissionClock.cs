@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
-using EhrChain.Core.Wire;
 using Prometheus;
 
 namespace EhrChain.Node.Chain;
@@ -28,15 +26,15 @@ public sealed class AdmissionClock(TimeProvider time, int capacity = 200_000)
         }
     }
 
-    public void Committed(Block block, Histogram latency)
+    public void Committed(IReadOnlyList<Hash> txIds, Histogram latency)
     {
-        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(txIds);
         ArgumentNullException.ThrowIfNull(latency);
         if (_admitted.IsEmpty)
         {
             return;
         }
-        foreach (var id in TransactionIds.OfBlock(block))
+        foreach (var id in txIds)
         {
             if (_admitted.TryRemove(id, out var start))
             {

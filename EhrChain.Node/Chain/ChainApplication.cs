@@ -104,8 +104,8 @@ public sealed class ChainApplication : IConsensusApplication
                 _metrics.Rejected.WithLabels("execution", Api.ApiErrors.ForResult(result.Code).Reason).Inc();
             }
         }
-        _admissions.Committed(block, _metrics.CommitLatency);
-        _events.Published(block);
+        _admissions.Committed(commit.TxIds, _metrics.CommitLatency);
+        _events.Published(commit);
         return stateRoot;
     }
 

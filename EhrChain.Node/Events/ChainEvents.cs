@@ -1,6 +1,4 @@
-using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
-using EhrChain.Core.Wire;
 using EhrChain.Storage;
 
 namespace EhrChain.Node.Events;
@@ -21,16 +19,17 @@ public sealed class ChainEvents
     public long Head => Interlocked.Read(ref _head);
 
     /// <summary>Called once per stored block, in height order.</summary>
-    public void Published(Block block)
+    public void Published(BlockCommit commit)
     {
-        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(commit);
+        var block = commit.Block;
         var height = block.Header.Height;
         lock (_waitersLock)
         {
             if (_waiters.Count > 0)
             {
-                var ids = TransactionIds.OfBlock(block);
-                for (var i = 0; i < ids.Length; i++)
+                var ids = commit.TxIds;
+                for (var i = 0; i < ids.Count; i++)
                 {
                     // Completed here, removed by the last caller waiting on it.
                     if (_waiters.TryGetValue(ids[i], out var waiter))

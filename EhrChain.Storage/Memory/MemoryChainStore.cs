@@ -40,7 +40,7 @@ public sealed class MemoryChainStore : IChainStore
         {
             // Re-checked under the lock: another block may have been appended since Prepare.
             BlockLinkRules.CheckExtends(_head, commit);
-            var entries = StorageEncoding.TxIndexEntries(commit.Block, _txIndex.ContainsKey).ToList();
+            var entries = StorageEncoding.TxIndexEntries(commit, _txIndex.ContainsKey).ToList();
 
             // Copy-on-write of the state, so views opened earlier keep reading the old one.
             var state = new SortedDictionary<byte[], byte[]>(_state, ByteArrayComparer.Instance);

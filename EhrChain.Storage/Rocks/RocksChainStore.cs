@@ -117,7 +117,7 @@ public sealed class RocksChainStore : IChainStore
         var heightKey = StorageEncoding.Height(commit.Height);
         batch.Put(heightKey, commit.Block.ToByteArray(), _blocks);
         batch.Put(commit.Hash.ToArray(), heightKey, _blockByHash);
-        foreach (var (txId, location) in StorageEncoding.TxIndexEntries(commit.Block, id => _db.Get(id.ToArray(), _txIndex) is not null))
+        foreach (var (txId, location) in StorageEncoding.TxIndexEntries(commit, id => _db.Get(id.ToArray(), _txIndex) is not null))
         {
             batch.Put(txId.ToArray(), location, _txIndex);
         }

@@ -28,7 +28,7 @@ public sealed class ChainEventsTests
 
         var waiting = events.WaitForTransactionAsync(txId, store, CancellationToken.None);
         var block = Store(store, ABlock.After(store.Head).WithTransactions(2).WithTransaction(tx));
-        events.Published(block.Block);
+        events.Published(block);
 
         var location = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
         using (Assert.EnterMultipleScope())
@@ -67,7 +67,7 @@ public sealed class ChainEventsTests
         Assert.That(() => impatient, Throws.InstanceOf<OperationCanceledException>());
         Assert.That(events.WaitingTransactions, Is.EqualTo(1));
 
-        events.Published(Store(store, ABlock.After(store.Head).WithTransaction(tx)).Block);
+        events.Published(Store(store, ABlock.After(store.Head).WithTransaction(tx)));
 
         Assert.That((await patient.WaitAsync(TimeSpan.FromSeconds(10))).Height, Is.EqualTo(1UL));
         Assert.That(events.WaitingTransactions, Is.Zero);
@@ -81,9 +81,9 @@ public sealed class ChainEventsTests
         var genesis = Store(store, ABlock.Genesis());
 
         var waiting = events.WaitForHeightAsync(1, CancellationToken.None);
-        events.Published(genesis.Block);
+        events.Published(genesis);
         Assert.That(waiting.IsCompleted, Is.False);
-        events.Published(Store(store, ABlock.After(genesis)).Block);
+        events.Published(Store(store, ABlock.After(genesis)));
 
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.That(events.Head, Is.EqualTo(1));
