@@ -153,6 +153,36 @@ public sealed class ClusterScenarioTests
     }
 
     [Test]
+    public async Task Metrics_report_height_commits_rejections_latency_and_peers()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        using var admin = await LedgerSession.OpenAsync(cluster.Addresses[1], cluster.Admin, Timeout, null, CancellationToken.None);
+        var enrolled = await admin.SubmitAsync(admin.Client.AddParticipant(KeyFile.Generate("pat-m", KeyRole.Patient), new Profile { Name = "M" }), wait: true, CancellationToken.None);
+        var outsider = await LedgerSession.OpenAsync(cluster.Addresses[1], KeyFile.Generate("nobody", KeyRole.Patient), Timeout, null, CancellationToken.None);
+        Assert.ThrowsAsync<RpcException>(() => outsider.SubmitAsync(outsider.Client.CreateMedicalRecord("rec-x").Transaction, wait: false, CancellationToken.None));
+        outsider.Dispose();
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the sampler reads peers and view once a second
+
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri($"http://{cluster.MetricsAddress(1)}/metrics"));
+        var values = text.Split('\n')
+            .Where(line => line.StartsWith("ehrchain_", StringComparison.Ordinal))
+            .Select(line => line.Split(' '))
+            .ToDictionary(parts => parts[0], parts => double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(values["ehrchain_height"], Is.GreaterThanOrEqualTo(enrolled.Receipt.Height));
+            Assert.That(values["ehrchain_transactions_committed_total"], Is.GreaterThanOrEqualTo(1));
+            Assert.That(values["ehrchain_transactions_rejected_total{stage=\"admission\",reason=\"UNKNOWN_SIGNER\"}"], Is.EqualTo(1));
+            Assert.That(values["ehrchain_commit_latency_seconds_count"], Is.EqualTo(1));
+            Assert.That(values["ehrchain_peers_connected"], Is.EqualTo(3));
+            Assert.That(values, Does.ContainKey("ehrchain_view_changes_total"));
+            Assert.That(values, Does.ContainKey("ehrchain_batch_size_count"));
+        }
+    }
+
+    [Test]
     public async Task A_subscriber_receives_every_block_from_the_height_it_asks_for()
     {
         await using var cluster = await TestCluster.StartAsync();

@@ -22,12 +22,14 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly WebApplication?[] _nodes;
     private readonly IReadOnlyList<ClusterNode> _layout;
     private readonly Dictionary<string, string?> _settings;
+    private readonly int _metricsPort;
 
     private TestCluster(int count, Dictionary<string, string?> settings)
     {
         var (client, peer) = LocalPorts.FindRuns(count);
         new NetworkLayout(_directory.Path, count, "ehrchain-test", "admin", client, peer, [], "127.0.0.1", samePorts: false).Write();
         _layout = ClusterNode.ReadAll(_directory.Path);
+        _metricsPort = LocalPorts.FindRuns(count).Client;
         _nodes = new WebApplication?[count];
         _settings = settings;
         Admin = KeyFile.Load(System.IO.Path.Combine(_directory.Path, "keys", "admin.key.json"));
@@ -65,7 +67,7 @@ public sealed class TestCluster : IAsyncDisposable
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(_layout[index].ConfigPath)
             .AddInMemoryCollection(_settings)
-            .AddInMemoryCollection([new("Node:BaseDirectory", _directory.Path)])
+            .AddInMemoryCollection([new("Node:BaseDirectory", _directory.Path), new("Node:MetricsListen", MetricsAddress(index))])
             .Build();
         var app = NodeHost.Build(configuration, logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();
@@ -81,6 +83,9 @@ public sealed class TestCluster : IAsyncDisposable
             await app.DisposeAsync();
         }
     }
+
+    /// <summary>Where node <paramref name="index"/> serves Prometheus /metrics.</summary>
+    public string MetricsAddress(int index) => $"127.0.0.1:{_metricsPort + index}";
 
     public Ledger.LedgerClient Client(int index) => new(GrpcChannel.ForAddress($"http://{_layout[index].ClientAddress}"));
 
