@@ -18,9 +18,7 @@ public sealed class StateOverlay(IStateReader baseState, StateWriteSet writes) :
     {
         var comparer = ByteArrayComparer.Instance;
         using var below = baseState.ScanPrefix(prefix).GetEnumerator();
-        using var above = Writes.Writes
-            .Where(w => w.Key.AsSpan().StartsWith(prefix))
-            .GetEnumerator();
+        using var above = Writes.WithPrefix(prefix).GetEnumerator();
 
         var hasBelow = below.MoveNext();
         var hasAbove = above.MoveNext();

@@ -10,36 +10,76 @@ public sealed class StateWriteSet
 {
     private static readonly byte[] DigestPrefix = "ehrchain/v1/state-writes\0"u8.ToArray();
 
-    // null value = delete
-    private readonly SortedDictionary<byte[], byte[]?> _writes = new(ByteArrayComparer.Instance);
+    // null value = delete. The dictionary answers point reads in O(1); the sorted keys give the
+    // key order the digest and the store need, and the range of one prefix without a full pass.
+    private readonly Dictionary<byte[], byte[]?> _values = new(ByteArrayComparer.Instance);
+    private readonly SortedSet<byte[]> _keys = new(ByteArrayComparer.Instance);
 
-    public int Count => _writes.Count;
+    public int Count => _values.Count;
 
-    public IEnumerable<KeyValuePair<byte[], byte[]?>> Writes => _writes;
+    /// <summary>Every write in key order.</summary>
+    public IEnumerable<KeyValuePair<byte[], byte[]?>> Writes => InOrder(_keys);
+
+    /// <summary>The writes whose key starts with <paramref name="prefix"/>, in key order.</summary>
+    public IEnumerable<KeyValuePair<byte[], byte[]?>> WithPrefix(byte[] prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (_keys.Count == 0)
+        {
+            return [];
+        }
+        var last = _keys.Max!;
+        if (ByteArrayComparer.Instance.Compare(prefix, last) > 0)
+        {
+            return [];
+        }
+        // The keys from the prefix up to the last key; the scan stops at the first that leaves it.
+        return InOrder(_keys.GetViewBetween(prefix, last)).TakeWhile(w => w.Key.AsSpan().StartsWith(prefix));
+    }
 
     public void Put(byte[] key, byte[] value)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
-        _writes[key] = value;
+        Set(key, value);
     }
 
     public void Delete(byte[] key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        _writes[key] = null;
+        Set(key, null);
     }
 
     /// <summary>True when this set writes <paramref name="key"/>; <paramref name="value"/> is null for a delete.</summary>
-    public bool TryGet(byte[] key, out byte[]? value) => _writes.TryGetValue(key, out value);
+    public bool TryGet(byte[] key, out byte[]? value) => _values.TryGetValue(key, out value);
 
     /// <summary>Adds every write of <paramref name="other"/> on top of this set's.</summary>
     public void MergeFrom(StateWriteSet other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        foreach (var (key, value) in other._writes)
+        foreach (var (key, value) in other._values)
         {
-            _writes[key] = value;
+            Set(key, value);
+        }
+    }
+
+    private void Set(byte[] key, byte[]? value)
+    {
+        if (_values.TryAdd(key, value))
+        {
+            _keys.Add(key);
+        }
+        else
+        {
+            _values[key] = value;
+        }
+    }
+
+    private IEnumerable<KeyValuePair<byte[], byte[]?>> InOrder(IEnumerable<byte[]> keys)
+    {
+        foreach (var key in keys)
+        {
+            yield return new KeyValuePair<byte[], byte[]?>(key, _values[key]);
         }
     }
 
@@ -52,7 +92,7 @@ public sealed class StateWriteSet
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         sha.AppendData(DigestPrefix);
         Span<byte> length = stackalloc byte[4];
-        foreach (var (key, value) in _writes)
+        foreach (var (key, value) in Writes)
         {
             System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, key.Length);
             sha.AppendData(length);

@@ -33,6 +33,24 @@ internal static class StorageEncoding
             BinaryPrimitives.ReadInt32BigEndian(bytes[8..]),
             (TxResultCode)BinaryPrimitives.ReadInt32BigEndian(bytes[12..]));
 
+    /// <summary>
+    /// The first key after every key that starts with <paramref name="prefix"/>, or null when no
+    /// such key exists (an empty prefix or one of only 0xFF bytes).
+    /// </summary>
+    public static byte[]? PrefixEnd(ReadOnlySpan<byte> prefix)
+    {
+        var end = prefix.ToArray();
+        for (var i = end.Length - 1; i >= 0; i--)
+        {
+            if (end[i] != 0xFF)
+            {
+                end[i]++;
+                return end[..(i + 1)];
+            }
+        }
+        return null;
+    }
+
     /// <summary>The prefix under which all changes to <paramref name="key"/> sort: <c>len u16 || key</c>.</summary>
     public static byte[] HistoryPrefix(byte[] key)
     {

@@ -39,7 +39,7 @@ public sealed class BlockProducer
 
         var height = head.Height + 1;
         var execution = _executor.Execute(
-            view,
+            new RememberingStateReader(view),
             id => _store.FindTransaction(id) is not null,
             batch.Transactions,
             new BlockContext(height, batch.TimeUnixMs));

@@ -34,12 +34,24 @@ public sealed class SigningPublicKey : IEquatable<SigningPublicKey>
         {
             return false;
         }
+        key = DecodedSigningKeys.Find(bytes);
+        if (key is not null)
+        {
+            return true;
+        }
         var copy = bytes.ToArray();
-        if (!Ed25519.ValidatePublicKeyPartial(copy, 0))
+        Ed25519PublicKeyParameters decoded;
+        try
+        {
+            // Decodes the point once; BouncyCastle refuses bytes that are not on the curve.
+            decoded = new Ed25519PublicKeyParameters(copy);
+        }
+        catch (ArgumentException)
         {
             return false;
         }
-        key = new SigningPublicKey(copy, new Ed25519PublicKeyParameters(copy));
+        key = new SigningPublicKey(copy, decoded);
+        DecodedSigningKeys.Remember(key);
         return true;
     }
 

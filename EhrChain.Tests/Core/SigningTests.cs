@@ -102,4 +102,20 @@ public sealed class SigningTests
             Assert.That(() => SigningPublicKey.FromBase64("not base64!"), Throws.TypeOf<FormatException>());
         }
     }
+
+    [Test]
+    public void A_key_decoded_once_is_reused_and_still_checks_signatures()
+    {
+        var pair = SigningKeyPair.Generate();
+        var signature = pair.Sign(SigningDomain.Transaction, "payload"u8);
+
+        Assert.That(SigningPublicKey.TryFromBytes(pair.PublicKey.Bytes, out var first), Is.True);
+        Assert.That(SigningPublicKey.TryFromBytes(pair.PublicKey.Bytes.ToArray(), out var second), Is.True);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(second, Is.SameAs(first));
+            Assert.That(second!.Verify(SigningDomain.Transaction, "payload"u8, signature), Is.True);
+            Assert.That(second.Verify(SigningDomain.Transaction, "payloaD"u8, signature), Is.False);
+        }
+    }
 }

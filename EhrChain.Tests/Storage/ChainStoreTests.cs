@@ -139,6 +139,25 @@ public abstract class ChainStoreTests
     }
 
     [Test]
+    public void A_prefix_scan_ending_in_0xFF_bytes_stops_at_the_prefix_and_scans_nest()
+    {
+        Append(ABlock.Genesis()
+            .Writing([0x01, 0xFF], "a").Writing([0x01, 0xFF, 0x00], "b").Writing([0x02], "after")
+            .Writing([0xFF, 0x01], "c").Writing([0xFF, 0xFF], "d"));
+        using var view = _store.OpenView();
+
+        var nested = view.ScanPrefix([0x01, 0xFF])
+            .Select(outer => (Encoding.UTF8.GetString(outer.Value), view.ScanPrefix([0xFF]).Count()))
+            .ToList();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(nested, Is.EqualTo(new[] { ("a", 2), ("b", 2) }));
+            Assert.That(_store.ScanPrefix([0xFF, 0xFF]).Select(kv => Encoding.UTF8.GetString(kv.Value)), Is.EqualTo(new[] { "d" }));
+        }
+    }
+
+    [Test]
     public void A_state_view_keeps_reading_the_block_it_was_opened_at()
     {
         Append(ABlock.Genesis().Writing("a", "old").Writing("gone-later", "x"));

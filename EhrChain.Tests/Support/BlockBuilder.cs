@@ -50,6 +50,12 @@ public sealed class ABlock
         return this;
     }
 
+    public ABlock Writing(byte[] key, string value)
+    {
+        _writes.Put(key, System.Text.Encoding.UTF8.GetBytes(value));
+        return this;
+    }
+
     public ABlock Deleting(string key)
     {
         _writes.Delete(System.Text.Encoding.UTF8.GetBytes(key));
