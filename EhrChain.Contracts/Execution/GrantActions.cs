@@ -70,6 +70,13 @@ internal static class GrantActions
             ExpiresUnixMs = expiresUnixMs,
             GrantedAtEpoch = record.KeyEpoch,
         });
+        if (expiresUnixMs != 0 && (record.HoldersExpireByUnixMs == 0 || expiresUnixMs < record.HoldersExpireByUnixMs))
+        {
+            // The grantee now holds the current key until this expiry: appends check the holders from then on.
+            var updated = record.Clone();
+            updated.HoldersExpireByUnixMs = expiresUnixMs;
+            tx.Put(StateKeys.Record(record.Id), updated);
+        }
         foreach (var key in sealedKeys)
         {
             tx.Put(StateKeys.SealedKey(record.Id, key.Epoch, grantee.Id), new SealedDataKey
@@ -119,8 +126,10 @@ internal static class GrantActions
         }
 
         // Ordinal order keeps the reason text, like everything else, the same on every node.
-        var required = tx.State.Grants(record.Id)
+        var remaining = tx.State.Grants(record.Id)
             .Where(g => g.GranteeId != granteeId && GrantLiveness.IsLive(g, tx.Now))
+            .ToList();
+        var required = remaining
             .Select(g => g.GranteeId)
             .Append(record.OwnerId)
             .ToHashSet(StringComparer.Ordinal);
@@ -153,6 +162,8 @@ internal static class GrantActions
         tx.Put(StateKeys.Grant(record.Id, granteeId), revoked);
         var rotated = record.Clone();
         rotated.KeyEpoch = nextEpoch;
+        // The new key goes to the remaining live grantees only: the earliest of their expiries.
+        rotated.HoldersExpireByUnixMs = remaining.Where(g => g.ExpiresUnixMs != 0).Select(g => g.ExpiresUnixMs).DefaultIfEmpty(0).Min();
         tx.Put(StateKeys.Record(record.Id), rotated);
         foreach (var key in rotatedKeys)
         {

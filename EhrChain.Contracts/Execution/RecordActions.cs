@@ -135,7 +135,9 @@ internal static class RecordActions
     /// key is what keeps them unreadable by a party whose grant has lapsed.
     /// </summary>
     private static string? LapsedKeyHolder(TransactionContext tx, MedicalRecord record) =>
-        tx.State.SealedKeys(record.Id, record.KeyEpoch)
+        record.HoldersExpireByUnixMs == 0 || tx.Now < record.HoldersExpireByUnixMs
+            ? null
+            : tx.State.SealedKeys(record.Id, record.KeyEpoch)
             .Where(k => k.ReaderId != record.OwnerId)
             .Select(k => k.ReaderId)
             .FirstOrDefault(reader => tx.State.Grant(record.Id, reader) is not { } grant || !GrantLiveness.IsLive(grant, tx.Now));

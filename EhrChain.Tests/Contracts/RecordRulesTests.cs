@@ -296,4 +296,48 @@ public sealed class RecordRulesTests
             Assert.That(afterRotation.Code, Is.EqualTo(TxResultCode.Ok));
         }
     }
+
+    [Test]
+    public void A_later_grant_that_never_expires_does_not_hide_an_earlier_grantees_lapse()
+    {
+        var drCarol = _net.Doctor("dr-carol");
+        var record = _net.RecordOf(_alice, "rec-1");
+        _net.GrantDoctor(record, _drBob, Permission.Read, expires: _net.Clock.GetUtcNow().AddHours(1));
+        _net.GrantDoctor(record, drCarol, Permission.ReadWrite);
+        _net.Clock.Advance(TimeSpan.FromHours(2));
+
+        var append = _net.Append(_alice, record, Entries.Note("private"));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(append.Code, Is.EqualTo(TxResultCode.StaleKeyEpoch));
+            Assert.That(append.Reason, Does.Contain("dr-bob"));
+        }
+    }
+
+    [Test]
+    public void After_a_rotation_only_the_remaining_grantees_expiries_count()
+    {
+        var drCarol = _net.Doctor("dr-carol");
+        var drDan = _net.Doctor("dr-dan");
+        var start = _net.Clock.GetUtcNow();
+        var record = _net.RecordOf(_alice, "rec-1");
+        _net.GrantDoctor(record, _drBob, Permission.Read, expires: start.AddHours(1));
+        _net.GrantDoctor(record, drCarol, Permission.Read, expires: start.AddHours(3));
+        _net.GrantDoctor(record, drDan, Permission.Read);
+        var rotation = _net.RevokeDoctor(record, _drBob, drCarol, drDan);
+
+        _net.Clock.Advance(TimeSpan.FromHours(2));
+        var whileCarolIsLive = _net.Append(_alice, record, Entries.Note("carol may read this"));
+        _net.Clock.Advance(TimeSpan.FromHours(2));
+        var afterCarolLapsed = _net.Append(_alice, record, Entries.Note("carol may not"));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(rotation.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(whileCarolIsLive.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(afterCarolLapsed.Code, Is.EqualTo(TxResultCode.StaleKeyEpoch));
+            Assert.That(afterCarolLapsed.Reason, Does.Contain("dr-carol"));
+        }
+    }
 }
