@@ -55,7 +55,7 @@ public sealed class ConsensusDriver : IAsyncDisposable
     /// <summary>An envelope from a peer. Its signature is checked here, on the caller's thread.</summary>
     public void Deliver(ConsensusEnvelope envelope)
     {
-        if (_envelopes.Open(envelope, out _, out var reason) is not { } message)
+        if (_envelopes.Open(envelope, out var sender, out var reason) is not { } message)
         {
             _replica.Drops.Increment(reason);
             return;
@@ -74,9 +74,11 @@ public sealed class ConsensusDriver : IAsyncDisposable
                 _requests.Check(ConsensusHashing.RequestDigest(request), request);
             }
         }
+        // The loop takes the message as opened here: opening it again there meant hashing and
+        // parsing the whole body (a PRE-PREPARE carries its batch) a second time.
         _inputs.Writer.TryWrite(r =>
         {
-            r.OnEnvelope(envelope);
+            r.OnOpenedEnvelope(sender, envelope, message);
         });
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using EhrChain.Core.Crypto;
 using Google.Protobuf;
@@ -35,7 +36,7 @@ public static class ConsensusHashing
         Span<byte> requestHash = stackalloc byte[Hash.Size];
         foreach (var request in requests)
         {
-            SHA256.HashData(request.Span, requestHash);
+            RequestDigest(request).WriteTo(requestHash);
             sha.AppendData(requestHash);
         }
         Span<byte> digest = stackalloc byte[Hash.Size];
@@ -59,10 +60,22 @@ public static class ConsensusHashing
         return bytes;
     }
 
-    /// <summary>The identity of a request in the pool and in the committed set.</summary>
+    /// <summary>The identity of a request in the pool and in the committed set: SHA-256 of its bytes.</summary>
     public static Hash RequestDigest(ByteString request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Hash.Compute(request.Span);
+        if (KnownDigests.TryGetValue(request, out var known))
+        {
+            return (Hash)known;
+        }
+        var digest = Hash.Compute(request.Span);
+        KnownDigests.TryAdd(request, digest);
+        return digest;
     }
+
+    // One request's digest is needed at every step it passes (checked on arrival, pooled, hashed
+    // into the batch digest, checked again as orderable, marked in flight, recorded as executed),
+    // each time with the same ByteString, which is immutable; each step hashed the whole request
+    // again. The digest lives as long as the request does.
+    private static readonly ConditionalWeakTable<ByteString, object> KnownDigests = new();
 }

@@ -160,6 +160,16 @@ public sealed partial class Replica : IDisposable
             Drops.Increment(reason);
             return;
         }
+        OnOpenedEnvelope(sender, envelope, message);
+    }
+
+    /// <summary>An envelope whose signature <see cref="EnvelopeVerifier"/> has checked, with the message it opened to.</summary>
+    internal void OnOpenedEnvelope(int sender, ConsensusEnvelope envelope, ConsensusMessage message)
+    {
+        if (_disposed || !_started)
+        {
+            return;
+        }
         if (sender == _self)
         {
             Drops.Increment(DropReason.Duplicate);
