@@ -61,7 +61,7 @@ public sealed class BlockProducer
         block.Results.AddRange(execution.Results);
         block.Header.TxRoot = BlockHashing.TxRoot(block).ToByteString();
         block.Header.ResultsRoot = BlockHashing.ResultsRoot(block).ToByteString();
-        return new BlockCommit(block, execution.Writes, execution.History);
+        return new BlockCommit(block, execution.Writes, execution.History, execution.TxIds);
     }
 
     /// <summary>Derives the next block from the batch and stores it atomically; returns the stored block.</summary>

@@ -54,7 +54,7 @@ public sealed class EhrExecutor
                 ? TxResults.Reject(TxResultCode.DuplicateTx, "A transaction with this id is already in the chain.")
                 : Apply(tx, position, blockState, block, writes, history);
         }
-        return new BatchExecution(results, writes, history);
+        return new BatchExecution(results, writes, history, decoded.Select(d => d.Id).ToArray());
     }
 
     private TxResult Apply(PreparedTransaction tx, int position, IStateReader blockState, BlockContext block, StateWriteSet blockWrites, List<HistoryAppend> history)
@@ -157,18 +157,26 @@ public sealed class EhrExecutor
         public ByteString? PrecheckedKey { get; set; }
         public bool PrecheckedValid { get; set; }
 
+        /// <summary>Decodes once; the id is the one <see cref="TransactionIds.OfSignedTransaction"/> gives.</summary>
         public static PreparedTransaction Decode(ByteString bytes)
         {
-            var id = TransactionIds.OfSignedTransaction(bytes.Span);
+            SignedTransaction signed;
             try
             {
-                var signed = SignedTransaction.Parser.ParseFrom(bytes);
-                if (signed.Payload.IsEmpty)
-                {
-                    return new PreparedTransaction { Id = id, Problem = "The transaction has no payload." };
-                }
-                var payload = TransactionPayload.Parser.ParseFrom(signed.Payload);
-                return new PreparedTransaction { Id = id, Signed = signed, Payload = payload };
+                signed = SignedTransaction.Parser.ParseFrom(bytes);
+            }
+            catch (InvalidProtocolBufferException)
+            {
+                return new PreparedTransaction { Id = Hash.Compute(bytes.Span), Problem = "The transaction bytes are not a signed transaction." };
+            }
+            if (signed.Payload.IsEmpty)
+            {
+                return new PreparedTransaction { Id = Hash.Compute(bytes.Span), Problem = "The transaction has no payload." };
+            }
+            var id = TransactionIds.OfPayload(signed.Payload.Span);
+            try
+            {
+                return new PreparedTransaction { Id = id, Signed = signed, Payload = TransactionPayload.Parser.ParseFrom(signed.Payload) };
             }
             catch (InvalidProtocolBufferException)
             {

@@ -52,6 +52,30 @@ public sealed class ExecutorTests
     }
 
     [Test]
+    public void Every_transaction_is_indexed_under_its_id_whether_or_not_it_decodes()
+    {
+        var good = _alice.Client.CreateMedicalRecord("rec-1").Transaction.ToByteString();
+        var garbage = ByteString.CopyFromUtf8("garbage from a faulty primary");
+        var noPayload = new SignedTransaction { Signature = ByteString.CopyFrom(new byte[64]) }.ToByteString();
+        var badPayload = new SignedTransaction { Payload = ByteString.CopyFromUtf8("not a payload"), Signature = ByteString.CopyFrom(new byte[64]) }.ToByteString();
+
+        var block = _net.CommitBytes(_net.Clock.GetUtcNow(), good, garbage, noPayload, badPayload);
+
+        var located = new[] { good, garbage, noPayload, badPayload }
+            .Select(bytes => _net.Store.FindTransaction(TransactionIds.OfSignedTransaction(bytes.Span)))
+            .Select(location => location is null ? "missing" : $"{location.Height}/{location.Position}/{location.Code}")
+            .ToList();
+        var height = block.Header.Height;
+        Assert.That(located, Is.EqualTo(new[]
+        {
+            $"{height}/0/{TxResultCode.Ok}",
+            $"{height}/1/{TxResultCode.Malformed}",
+            $"{height}/2/{TxResultCode.Malformed}",
+            $"{height}/3/{TxResultCode.Malformed}",
+        }));
+    }
+
+    [Test]
     public void Transaction_without_an_action_is_malformed()
     {
         var tx = Tamper.Edit(_alice, _alice.Client.UpdateProfile("alice", new Profile { Name = "A" }), p => p.ClearAction());
