@@ -24,12 +24,13 @@ internal static class BenchCommand
         var mix = new Option<string>("--mix") { Description = "append (UpdateAsset), grant (grants and revocations) or mixed (default append).", DefaultValueFactory = _ => "append" };
         var payload = new Option<int>("--payload") { Description = "Bytes of content per appended entry, encrypted before signing (default 512).", DefaultValueFactory = _ => 512 };
         var inFlight = new Option<int>("--inflight") { Description = "Closed loop: uncommitted transactions per client (default 32).", DefaultValueFactory = _ => 32 };
+        var submit = new Option<string>("--submit") { Description = "stream (one SubmitStream per client) or unary (one Submit call per transaction) (default stream).", DefaultValueFactory = _ => "stream" };
         var adminKey = new Option<string?>("--admin-key") { Description = "With --nodes: the network Admin's key file, to enrol the benchmark's participants." };
         var output = new Option<DirectoryInfo>("--out") { Description = $"Where report.json and report.html go (default {DefaultOut}/).", DefaultValueFactory = _ => new DirectoryInfo(DefaultOut) };
 
         var command = new Command("bench", "Measure committed throughput and submit-to-commit latency of a cluster.")
         {
-            nodes, local, duration, warmup, clients, rate, mix, payload, inFlight, adminKey, output,
+            nodes, local, duration, warmup, clients, rate, mix, payload, inFlight, submit, adminKey, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -42,6 +43,11 @@ internal static class BenchCommand
             if (!BenchSettings.TryParseMix(mixText, out var mixValue))
             {
                 throw new CliException($"--mix '{mixText}' is not append, grant or mixed.") { ExitCode = ExitCodes.Usage };
+            }
+            var submitText = parse.GetValue(submit) ?? "stream";
+            if (!BenchSettings.TryParseSubmit(submitText, out var submitValue))
+            {
+                throw new CliException($"--submit '{submitText}' is not stream or unary.") { ExitCode = ExitCodes.Usage };
             }
             IReadOnlyList<string> nodeList = [];
             if (parse.GetValue(nodes) is { } nodesText && !BenchSettings.TryParseNodes(nodesText, out nodeList, out var problem))
@@ -59,7 +65,8 @@ internal static class BenchCommand
                 parse.GetValue(payload),
                 parse.GetRequiredValue(output).FullName,
                 parse.GetValue(inFlight),
-                parse.GetValue(adminKey));
+                parse.GetValue(adminKey),
+                submitValue);
             if (settings.Validate() is { Count: > 0 } problems)
             {
                 throw new CliException(string.Join(" ", problems)) { ExitCode = ExitCodes.Usage };

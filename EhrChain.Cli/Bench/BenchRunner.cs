@@ -130,7 +130,7 @@ internal sealed class BenchRunner(BenchSettings settings, CliOutput output, Time
             // An open loop is not throttled by commits; the cap only keeps a stalled cluster from exhausting memory (10 s of load).
             var inFlight = schedule is null ? settings.InFlight : Math.Max(settings.InFlight, (int)Math.Ceiling(schedule.Rate * 10 / settings.Clients));
             var clients = Enumerable.Range(0, settings.Clients)
-                .Select(i => new LoadClient(i, new Ledger.LedgerClient(channels[i]), load.PerClient[i], schedule, inFlight, tracker, timeline, clock))
+                .Select(i => new LoadClient(i, BenchSubmitters.Create(settings.Submit, new Ledger.LedgerClient(channels[i]), tracker, cancellationToken), load.PerClient[i], schedule, inFlight, tracker, timeline, clock))
                 .ToList();
             try
             {
@@ -214,7 +214,10 @@ internal sealed class BenchRunner(BenchSettings settings, CliOutput output, Time
             }
             finally
             {
-                clients.ForEach(c => c.Dispose());
+                foreach (var client in clients)
+                {
+                    await client.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
         finally

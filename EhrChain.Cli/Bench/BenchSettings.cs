@@ -25,7 +25,8 @@ internal sealed record BenchSettings(
     int Payload,
     string OutDirectory,
     int InFlight,
-    string? AdminKey)
+    string? AdminKey,
+    BenchSubmit Submit = BenchSubmit.Stream)
 {
     /// <summary>Smallest and largest entry content: the contract takes 28 B – 64 KiB of ciphertext, and AES-GCM adds 28 bytes.</summary>
     public const int MinPayload = 1;
@@ -96,6 +97,9 @@ internal sealed record BenchSettings(
 
     public static bool TryParseMix(string text, out BenchMix mix) =>
         Enum.TryParse(text, ignoreCase: true, out mix) && Enum.IsDefined(mix) && !int.TryParse(text, out _);
+
+    public static bool TryParseSubmit(string text, out BenchSubmit submit) =>
+        Enum.TryParse(text, ignoreCase: true, out submit) && Enum.IsDefined(submit) && !int.TryParse(text, out _);
 
     /// <summary>A comma-separated list of host:port client addresses; empty entries are skipped.</summary>
     public static bool TryParseNodes(string text, out IReadOnlyList<string> nodes, out string? problem)

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using EhrChain.Node.Api;
-using Grpc.Core;
 
 namespace EhrChain.Cli.Bench;
 
@@ -13,15 +11,14 @@ namespace EhrChain.Cli.Bench;
 /// </summary>
 internal sealed class LoadClient(
     int index,
-    Ledger.LedgerClient ledger,
+    IBenchSubmitter submitter,
     IReadOnlyList<PresignedTx> queue,
     OpenLoopSchedule? schedule,
     int inFlight,
     CommitTracker tracker,
     BenchTimeline timeline,
-    Stopwatch clock) : IDisposable
+    Stopwatch clock) : IAsyncDisposable
 {
-    private static readonly TimeSpan SubmitDeadline = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _slots = new(inFlight, inFlight);
     private long _sent;
 
@@ -76,6 +73,7 @@ internal sealed class LoadClient(
         }
         Exhausted = !stopped && !cancellationToken.IsCancellationRequested;
         await Task.WhenAll(sends).ConfigureAwait(false);
+        await submitter.CompleteAsync().ConfigureAwait(false);
     }
 
     /// <summary>Waits for room in the window until the run's end; false when the run ended first.</summary>
@@ -85,27 +83,17 @@ internal sealed class LoadClient(
         return left > TimeSpan.Zero && await _slots.WaitAsync(left, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task SendAsync(PresignedTx tx, TimeSpan start, CancellationToken cancellationToken)
+    private Task SendAsync(PresignedTx tx, TimeSpan start, CancellationToken cancellationToken)
     {
         tracker.Register(tx.TxId, start, _slots);
         timeline.Submitted(clock.Elapsed);
         Interlocked.Increment(ref _sent);
-        try
-        {
-            await ledger.SubmitAsync(tx.Request, deadline: DateTime.UtcNow.Add(SubmitDeadline), cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            tracker.Refused(tx.TxId, ReasonOf(e));
-        }
-        catch (RpcException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The run was cancelled; whatever was in flight no longer counts.
-        }
+        return submitter.SendAsync(tx, cancellationToken);
     }
 
-    public void Dispose() => _slots.Dispose();
-
-    private static string ReasonOf(RpcException e) =>
-        e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason ?? e.StatusCode.ToString();
+    public async ValueTask DisposeAsync()
+    {
+        await submitter.DisposeAsync().ConfigureAwait(false);
+        _slots.Dispose();
+    }
 }

@@ -16,7 +16,7 @@ using Grpc.Core;
 namespace EhrChain.Node.Api;
 
 /// <summary>The public API: submit, receipts, blocks, the contract's reads, subscriptions and status.</summary>
-public sealed class LedgerService(
+public sealed partial class LedgerService(
     GenesisFile genesis,
     NodeIdentity identity,
     IChainStore store,
@@ -42,10 +42,27 @@ public sealed class LedgerService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         await CatchUpAsync(context).ConfigureAwait(false);
-        (Google.Protobuf.ByteString bytes, Hash txId) admitted;
+        var txId = await AdmitAndOrderAsync(request.Transaction, request.Wait, context.CancellationToken).ConfigureAwait(false);
+        var response = new SubmitResponse { TxId = txId.ToString() };
+        if (!request.Wait)
+        {
+            return response;
+        }
+        return await WaitForReceiptAsync(response, txId, context).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Admission, then the mempool: returns the transaction's id once consensus has taken it, or
+    /// throws the RpcException that says why not. A duplicate of a pending transaction is no
+    /// refusal to a caller who will wait for it.
+    /// </summary>
+    private async Task<Hash> AdmitAndOrderAsync(SignedTransaction? transaction, bool waiting, CancellationToken cancellationToken)
+    {
+        Google.Protobuf.ByteString bytes;
+        Hash txId;
         try
         {
-            admitted = admission.Admit(request.Transaction);
+            (bytes, txId) = admission.Admit(transaction);
         }
         catch (RpcException e)
         {
@@ -53,42 +70,34 @@ public sealed class LedgerService(
             throw;
         }
 
-        admissions.Admitted(admitted.txId);
-        var outcome = await consensus.SubmitAsync(admitted.bytes, context.CancellationToken).ConfigureAwait(false);
-        switch (outcome)
+        admissions.Admitted(txId);
+        var outcome = await consensus.SubmitAsync(bytes, cancellationToken).ConfigureAwait(false);
+        return outcome switch
         {
-            case SubmitResult.Accepted:
-            case SubmitResult.Duplicate when request.Wait:
-                break;
-            case SubmitResult.Duplicate:
-                throw Rejected(StatusCode.AlreadyExists, "DUPLICATE_TX", $"Transaction {admitted.txId} is already waiting to be ordered.", admitted.txId);
-            case SubmitResult.AlreadyCommitted:
-                throw Rejected(StatusCode.AlreadyExists, "DUPLICATE_TX", $"Transaction {admitted.txId} is already in the chain.", admitted.txId);
-            case SubmitResult.PoolFull:
-                throw Rejected(StatusCode.ResourceExhausted, "MEMPOOL_FULL", "The node's mempool is full; retry with backoff.", admitted.txId);
-            default:
-                throw Rejected(StatusCode.InvalidArgument, "MALFORMED", "Consensus refused the transaction as malformed.", admitted.txId);
-        }
+            SubmitResult.Accepted => txId,
+            SubmitResult.Duplicate when waiting => txId,
+            SubmitResult.Duplicate => throw Rejected(StatusCode.AlreadyExists, "DUPLICATE_TX", $"Transaction {txId} is already waiting to be ordered.", txId),
+            SubmitResult.AlreadyCommitted => throw Rejected(StatusCode.AlreadyExists, "DUPLICATE_TX", $"Transaction {txId} is already in the chain.", txId),
+            SubmitResult.PoolFull => throw Rejected(StatusCode.ResourceExhausted, "MEMPOOL_FULL", "The node's mempool is full; retry with backoff.", txId),
+            _ => throw Rejected(StatusCode.InvalidArgument, "MALFORMED", "Consensus refused the transaction as malformed.", txId),
+        };
+    }
 
-        var response = new SubmitResponse { TxId = admitted.txId.ToString() };
-        if (!request.Wait)
-        {
-            return response;
-        }
-
+    private async Task<SubmitResponse> WaitForReceiptAsync(SubmitResponse response, Hash txId, ServerCallContext context)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         deadline.CancelAfter(options.MaxWait);
         TxLocation location;
         try
         {
-            location = await events.WaitForTransactionAsync(admitted.txId, store, deadline.Token).ConfigureAwait(false);
+            location = await events.WaitForTransactionAsync(txId, store, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
         {
-            throw ApiErrors.Create(StatusCode.DeadlineExceeded, "NOT_COMMITTED_YET", $"Transaction {admitted.txId} was admitted but not committed within {options.MaxWait.TotalSeconds:F0} s; ask for its receipt later.",
-                new Dictionary<string, string> { ["tx_id"] = admitted.txId.ToString() });
+            throw ApiErrors.Create(StatusCode.DeadlineExceeded, "NOT_COMMITTED_YET", $"Transaction {txId} was admitted but not committed within {options.MaxWait.TotalSeconds:F0} s; ask for its receipt later.",
+                new Dictionary<string, string> { ["tx_id"] = txId.ToString() });
         }
-        var receipt = Receipt(admitted.txId, location) ?? throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "The committed block is missing from the store."));
+        var receipt = Receipt(txId, location) ?? throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "The committed block is missing from the store."));
         if (receipt.Result.Code != TxResultCode.Ok)
         {
             var (code, reason) = ApiErrors.ForResult(receipt.Result.Code);

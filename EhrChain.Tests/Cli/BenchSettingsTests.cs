@@ -44,6 +44,19 @@ public sealed class BenchSettingsTests
     public void An_unknown_mix_or_a_bare_number_is_refused(string text) =>
         Assert.That(BenchSettings.TryParseMix(text, out _), Is.False);
 
+    [TestCase("stream", "Stream")]
+    [TestCase("Unary", "Unary")]
+    public void Both_ways_of_submitting_are_recognised_by_name(string text, string expected)
+    {
+        Assert.That(BenchSettings.TryParseSubmit(text, out var submit), Is.True);
+        Assert.That(submit.ToString(), Is.EqualTo(expected));
+    }
+
+    [TestCase("0")]
+    [TestCase("batch")]
+    public void An_unknown_way_of_submitting_or_a_bare_number_is_refused(string text) =>
+        Assert.That(BenchSettings.TryParseSubmit(text, out _), Is.False);
+
     [Test]
     public void A_node_list_is_split_on_commas_and_trimmed()
     {

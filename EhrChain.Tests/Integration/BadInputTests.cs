@@ -26,12 +26,13 @@ public sealed class BadInputTests
     private KeyFile _doctorKeys = null!;
     private RecordKeyRing _ownerKeys = null!;
     private const string RecordId = "rec-bad-input";
+    private readonly ConsistencyToken _token = new();
 
     [OneTimeSetUp]
     public async Task StartClusterWithAPatientAndADoctor()
     {
         _cluster = await TestCluster.StartAsync();
-        var token = new ConsistencyToken();
+        var token = _token;
         _admin = await LedgerSession.OpenAsync(_cluster.Addresses[0], _cluster.Admin, Timeout, token, CancellationToken.None);
         var patientKeys = KeyFile.Generate("pat-1", KeyRole.Patient);
         _doctorKeys = KeyFile.Generate("dr-1", KeyRole.Doctor);
@@ -75,6 +76,22 @@ public sealed class BadInputTests
         var after = await _cluster.StatusAsync(0);
         Assert.That(after.Height, Is.EqualTo(before.Height), "a refused transaction must not reach a block");
         return Describe(error!);
+    }
+
+    private async Task<TransactionReceipt> CommittedAsync(string txId)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            try
+            {
+                return await _cluster.Client(0).GetTransactionAsync(new GetTransactionRequest { TxId = txId });
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
     }
 
     private async Task<uint> EntryCount() => (await _patient.RecordAsync(RecordId, CancellationToken.None)).Record.EntryCount;
@@ -128,6 +145,53 @@ public sealed class BadInputTests
         {
             Assert.That((code, reason), Is.EqualTo((StatusCode.AlreadyExists, "DUPLICATE_TX")));
             Assert.That(await EntryCount(), Is.EqualTo(count));
+        }
+    }
+
+    [Test]
+    public async Task A_stream_of_submissions_answers_each_in_order_and_a_refusal_does_not_end_it()
+    {
+        var first = _patient.Client.AppendEntries(_ownerKeys, [new PlainEntry(EntryKind.Note, "streamed 1"u8.ToArray())]);
+        var second = _patient.Client.AppendEntries(_ownerKeys, [new PlainEntry(EntryKind.Note, "streamed 2"u8.ToArray())]);
+        var forged = new SignedTransaction { Payload = second.Payload, Signature = ByteString.CopyFrom(SigningKeyPair.Generate().Sign(SigningDomain.Transaction, second.Payload.Span)) };
+        var count = await EntryCount();
+
+        using var call = _cluster.Client(0).SubmitStream();
+        foreach (var request in new[]
+        {
+            new SubmitRequest { Transaction = first },
+            new SubmitRequest { Transaction = forged },
+            new SubmitRequest { Transaction = first },
+            new SubmitRequest { Transaction = second, Wait = true },
+            new SubmitRequest(),
+            new SubmitRequest { Transaction = second },
+        })
+        {
+            await call.RequestStream.WriteAsync(request);
+        }
+        await call.RequestStream.CompleteAsync();
+        var outcomes = await call.ResponseStream.ReadAllAsync().ToListAsync();
+        var receipt = await CommittedAsync(outcomes[5].TxId);
+        // Reads go to another node: it answers once it has the block the receipt names.
+        _token.Saw(receipt.Height);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(outcomes.Select(o => o.Index), Is.EqualTo(new ulong[] { 0, 1, 2, 3, 4, 5 }));
+            Assert.That(outcomes.Select(o => ((StatusCode)o.Code, o.Reason)), Is.EqualTo(new[]
+            {
+                (StatusCode.OK, ""),
+                (StatusCode.Unauthenticated, "BAD_SIGNATURE"),
+                (StatusCode.AlreadyExists, "DUPLICATE_TX"),
+                (StatusCode.InvalidArgument, "WAIT_NOT_ON_STREAM"),
+                (StatusCode.InvalidArgument, "MALFORMED"),
+                (StatusCode.OK, ""),
+            }));
+            Assert.That(outcomes[0].TxId, Is.EqualTo(Hash.Compute(first.Payload.Span).ToString()));
+            Assert.That(outcomes[5].TxId, Is.EqualTo(Hash.Compute(second.Payload.Span).ToString()));
+            Assert.That(outcomes.Where(o => o.Code != 0).Select(o => o.Message), Has.All.Not.Empty);
+            Assert.That(receipt.Result.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(await EntryCount(), Is.EqualTo(count + 2));
         }
     }
 
