@@ -126,7 +126,10 @@ public sealed class RocksChainStore : IChainStore
         Native.Instance.rocksdb_block_based_options_set_metadata_block_size(table.Handle, 4096);
         Native.Instance.rocksdb_block_based_options_set_pin_top_level_index_and_filter(table.Handle, 1);
         Native.Instance.rocksdb_block_based_options_set_cache_index_and_filter_blocks_with_high_priority(table.Handle, 1);
+        // No compression: what a node stores is mostly ciphertext, signatures and hashes, which
+        // do not compress; LZ4 still ran over every byte at each flush and compaction.
         var options = new ColumnFamilyOptions()
+            .SetCompression(Compression.No)
             .SetWriteBufferSize(FamilyMemtableBytes)
             .SetMaxWriteBufferNumber(2)
             .SetMemtablePrefixBloomSizeRatio(MemtableBloomRatio)
