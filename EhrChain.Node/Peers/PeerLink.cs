@@ -95,6 +95,34 @@ internal sealed partial class PeerLink : IAsyncDisposable
         _connected = false;
     }
 
+    /// <summary>
+    /// The messages queued now, as one frame: each frame is an HTTP/2 write and a flush, and the
+    /// votes of one batch are sent in bursts, so a burst goes out as one write instead of many.
+    /// </summary>
+    private PeerFrame? NextFrame()
+    {
+        if (!_queue.Reader.TryRead(out var first))
+        {
+            return null;
+        }
+        var message = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(first);
+        if (!_queue.Reader.TryPeek(out _))
+        {
+            return new PeerFrame { Message = message };
+        }
+        var batch = new PeerBatch { Messages = { message } };
+        var bytes = (long)first.Length;
+        while (bytes < MaxFrameBytes && _queue.Reader.TryRead(out var next))
+        {
+            batch.Messages.Add(Google.Protobuf.UnsafeByteOperations.UnsafeWrap(next));
+            bytes += next.Length;
+        }
+        return new PeerFrame { Batch = batch };
+    }
+
+    // Well below the peer message limit; one large PRE-PREPARE may exceed it alone and still goes.
+    private const long MaxFrameBytes = 4 * 1024 * 1024;
+
     private async Task StreamAsync(Peer.PeerClient client, CancellationToken stop)
     {
         using var call = client.Stream(cancellationToken: stop);
@@ -110,9 +138,9 @@ internal sealed partial class PeerLink : IAsyncDisposable
         {
             while (await _queue.Reader.WaitToReadAsync(ended.Token).ConfigureAwait(false))
             {
-                while (_queue.Reader.TryRead(out var message))
+                while (NextFrame() is { } frame)
                 {
-                    await call.RequestStream.WriteAsync(new PeerFrame { Message = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(message) }, ended.Token).ConfigureAwait(false);
+                    await call.RequestStream.WriteAsync(frame, ended.Token).ConfigureAwait(false);
                 }
             }
         }

@@ -39,6 +39,13 @@ internal sealed partial class PeerService(GenesisFile genesis, NodeIdentity iden
                 {
                     inbox.Deliver(from, frame.Message.Memory);
                 }
+                else if (frame.KindCase == PeerFrame.KindOneofCase.Batch)
+                {
+                    foreach (var message in frame.Batch.Messages)
+                    {
+                        inbox.Deliver(from, message.Memory);
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
