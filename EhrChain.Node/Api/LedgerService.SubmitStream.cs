@@ -22,20 +22,27 @@ public sealed partial class LedgerService
         await CatchUpAsync(context).ConfigureAwait(false);
         var cancellation = context.CancellationToken;
         var outcomes = Channel.CreateBounded<Task<SubmitOutcome>>(new BoundedChannelOptions(StreamOutcomesInFlight) { SingleReader = true, SingleWriter = true });
-        var writer = WriteOutcomesInOrderAsync(outcomes.Reader, responseStream, cancellation);
+        // Both halves are awaited together, so when the client goes away mid-stream neither
+        // half's failure is left unobserved.
+        await Task.WhenAll(
+            AdmitInOrderAsync(requestStream, outcomes.Writer, cancellation),
+            WriteOutcomesInOrderAsync(outcomes.Reader, responseStream, cancellation)).ConfigureAwait(false);
+    }
+
+    private async Task AdmitInOrderAsync(IAsyncStreamReader<SubmitRequest> requestStream, ChannelWriter<Task<SubmitOutcome>> outcomes, CancellationToken cancellationToken)
+    {
         try
         {
             ulong index = 0;
-            await foreach (var request in requestStream.ReadAllAsync(cancellation).ConfigureAwait(false))
+            await foreach (var request in requestStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                await outcomes.Writer.WriteAsync(OutcomeOfAsync(index++, request, cancellation), cancellation).ConfigureAwait(false);
+                await outcomes.WriteAsync(OutcomeOfAsync(index++, request, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            outcomes.Writer.TryComplete();
+            outcomes.TryComplete();
         }
-        await writer.ConfigureAwait(false);
     }
 
     private static async Task WriteOutcomesInOrderAsync(ChannelReader<Task<SubmitOutcome>> outcomes, IServerStreamWriter<SubmitOutcome> responseStream, CancellationToken cancellationToken)

@@ -196,6 +196,35 @@ public sealed class BadInputTests
     }
 
     [Test]
+    public async Task A_stream_the_client_abandons_midway_leaves_the_node_serving_other_streams()
+    {
+        using (var abandoned = new CancellationTokenSource())
+        {
+            var call = _cluster.Client(0).SubmitStream(cancellationToken: abandoned.Token);
+            for (var i = 0; i < 20; i++)
+            {
+                await call.RequestStream.WriteAsync(new SubmitRequest { Transaction = _patient.Client.AppendEntries(_ownerKeys, [new PlainEntry(EntryKind.Note, "abandoned"u8.ToArray())]) });
+            }
+            await abandoned.CancelAsync();
+            call.Dispose();
+        }
+
+        var next = _patient.Client.AppendEntries(_ownerKeys, [new PlainEntry(EntryKind.Note, "after"u8.ToArray())]);
+        using var fresh = _cluster.Client(0).SubmitStream();
+        await fresh.RequestStream.WriteAsync(new SubmitRequest { Transaction = next });
+        await fresh.RequestStream.CompleteAsync();
+        var outcomes = await fresh.ResponseStream.ReadAllAsync().ToListAsync();
+        var receipt = await CommittedAsync(outcomes.Single().TxId);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(outcomes.Single().Code, Is.EqualTo((int)StatusCode.OK));
+            Assert.That(receipt.Result.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That((await _cluster.StatusAsync(0)).Height, Is.GreaterThanOrEqualTo(receipt.Height));
+        }
+    }
+
+    [Test]
     public async Task An_oversized_transaction_is_refused_before_anything_else()
     {
         var tx = _patient.Client.AppendEntries(_ownerKeys, [new PlainEntry(EntryKind.Note, new byte[300 * 1024])]);
