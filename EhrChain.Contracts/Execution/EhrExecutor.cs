@@ -167,13 +167,13 @@ public sealed class EhrExecutor
             }
             catch (InvalidProtocolBufferException)
             {
-                return new PreparedTransaction { Id = Hash.Compute(bytes.Span), Problem = "The transaction bytes are not a signed transaction." };
+                return new PreparedTransaction { Id = TransactionIds.OfOrdered(bytes.Span, null), Problem = "The transaction bytes are not a signed transaction." };
             }
+            var id = TransactionIds.OfOrdered(bytes.Span, signed);
             if (signed.Payload.IsEmpty)
             {
-                return new PreparedTransaction { Id = Hash.Compute(bytes.Span), Problem = "The transaction has no payload." };
+                return new PreparedTransaction { Id = id, Problem = "The transaction has no payload." };
             }
-            var id = TransactionIds.OfPayload(signed.Payload.Span);
             try
             {
                 return new PreparedTransaction { Id = id, Signed = signed, Payload = TransactionPayload.Parser.ParseFrom(signed.Payload) };

@@ -16,20 +16,24 @@ public static class TransactionIds
     /// </summary>
     public static Hash OfSignedTransaction(ReadOnlySpan<byte> signedTransaction)
     {
+        SignedTransaction? parsed;
         try
         {
-            var parsed = SignedTransaction.Parser.ParseFrom(signedTransaction);
-            if (!parsed.Payload.IsEmpty)
-            {
-                return OfPayload(parsed.Payload.Span);
-            }
+            parsed = SignedTransaction.Parser.ParseFrom(signedTransaction);
         }
         catch (InvalidProtocolBufferException)
         {
-            // Falls through to the hash of the raw bytes.
+            parsed = null;
         }
-        return Hash.Compute(signedTransaction);
+        return OfOrdered(signedTransaction, parsed);
     }
+
+    /// <summary>
+    /// <see cref="OfSignedTransaction"/> for a caller that has already parsed the bytes:
+    /// <paramref name="parsed"/> is null when they did not parse.
+    /// </summary>
+    public static Hash OfOrdered(ReadOnlySpan<byte> bytes, SignedTransaction? parsed) =>
+        parsed is not null && !parsed.Payload.IsEmpty ? OfPayload(parsed.Payload.Span) : Hash.Compute(bytes);
 
     public static Hash[] OfBlock(Block block)
     {
