@@ -1,4 +1,5 @@
 using System.Globalization;
+using EhrChain.Cli.Client;
 using EhrChain.Cli.Output;
 using EhrChain.Contracts.Client;
 using EhrChain.Core.Keys;
@@ -105,8 +106,7 @@ internal sealed class BenchPopulation
             }
             catch (RpcException e)
             {
-                var reason = e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason ?? e.StatusCode.ToString();
-                throw new CliException($"setting up the benchmark failed: {reason}: {e.Status.Detail}");
+                throw new CliException($"setting up the benchmark failed: {RpcErrors.ReasonOf(e)}: {e.Status.Detail}");
             }
             finally
             {

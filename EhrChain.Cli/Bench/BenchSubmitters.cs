@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EhrChain.Cli.Client;
 using EhrChain.Node.Api;
 using Grpc.Core;
 
@@ -31,9 +32,6 @@ internal static class BenchSubmitters
         BenchSubmit.Unary => new UnarySubmitter(ledger, tracker),
         _ => new StreamSubmitter(ledger, tracker, cancellationToken),
     };
-
-    public static string ReasonOf(RpcException e) =>
-        e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason ?? e.StatusCode.ToString();
 }
 
 internal sealed class UnarySubmitter(Ledger.LedgerClient ledger, CommitTracker tracker) : IBenchSubmitter
@@ -48,7 +46,7 @@ internal sealed class UnarySubmitter(Ledger.LedgerClient ledger, CommitTracker t
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
-            tracker.Refused(tx.TxId, BenchSubmitters.ReasonOf(e));
+            tracker.Refused(tx.TxId, RpcErrors.ReasonOf(e));
         }
         catch (RpcException) when (cancellationToken.IsCancellationRequested)
         {

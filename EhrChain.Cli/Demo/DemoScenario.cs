@@ -149,7 +149,7 @@ internal sealed class DemoScenario(IReadOnlyList<string> nodes, KeyFile admin, s
         }
         catch (RpcException e) when (e.StatusCode is not StatusCode.Unavailable and not StatusCode.DeadlineExceeded)
         {
-            var reason = Reason(e);
+            var reason = RpcErrors.ReasonOf(e);
             say($"{what}: refused, {reason}: {e.Status.Detail}");
             return reason;
         }
@@ -165,13 +165,12 @@ internal sealed class DemoScenario(IReadOnlyList<string> nodes, KeyFile admin, s
         }
         catch (RpcException e) when (e.StatusCode is not StatusCode.Unavailable and not StatusCode.DeadlineExceeded)
         {
-            var reason = Reason(e);
+            var reason = RpcErrors.ReasonOf(e);
             say($"{what}: refused, {reason}: {e.Status.Detail}");
             return reason;
         }
     }
 
-    private static string Reason(RpcException e) => e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason ?? e.StatusCode.ToString();
 
     private static PlainEntry Entry(EntryKind kind, string text) => new(kind, System.Text.Encoding.UTF8.GetBytes(text));
 }
