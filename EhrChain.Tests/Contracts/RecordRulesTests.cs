@@ -1,3 +1,4 @@
+using EhrChain.Contracts.State;
 using EhrChain.Core.Wire;
 using EhrChain.Tests.Contracts.Support;
 using Google.Protobuf;
@@ -325,7 +326,9 @@ public sealed class RecordRulesTests
         _net.GrantDoctor(record, _drBob, Permission.Read, expires: start.AddHours(1));
         _net.GrantDoctor(record, drCarol, Permission.Read, expires: start.AddHours(3));
         _net.GrantDoctor(record, drDan, Permission.Read);
+        var boundBeforeRotation = new EhrState(_net.Store).Record("rec-1")!.HoldersExpireByUnixMs;
         var rotation = _net.RevokeDoctor(record, _drBob, drCarol, drDan);
+        var boundAfterRotation = new EhrState(_net.Store).Record("rec-1")!.HoldersExpireByUnixMs;
 
         _net.Clock.Advance(TimeSpan.FromHours(2));
         var whileCarolIsLive = _net.Append(_alice, record, Entries.Note("carol may read this"));
@@ -335,6 +338,8 @@ public sealed class RecordRulesTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(rotation.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(boundBeforeRotation, Is.EqualTo(start.AddHours(1).ToUnixTimeMilliseconds()), "the earliest grant expiry among the key holders");
+            Assert.That(boundAfterRotation, Is.EqualTo(start.AddHours(3).ToUnixTimeMilliseconds()), "recomputed over the remaining grantees");
             Assert.That(whileCarolIsLive.Code, Is.EqualTo(TxResultCode.Ok));
             Assert.That(afterCarolLapsed.Code, Is.EqualTo(TxResultCode.StaleKeyEpoch));
             Assert.That(afterCarolLapsed.Reason, Does.Contain("dr-carol"));
