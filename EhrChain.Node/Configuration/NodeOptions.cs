@@ -22,14 +22,29 @@ public sealed class NodeOptions
     /// <summary>Where the node's RocksDB lives.</summary>
     public string DataDirectory { get; set; } = "";
 
-    /// <summary>host:port of the public gRPC API (HTTP/2 without TLS).</summary>
+    /// <summary>host:port of the public gRPC API (HTTP/2 over TLS, server-authenticated).</summary>
     public string ClientListen { get; set; } = "127.0.0.1:7000";
 
-    /// <summary>host:port where the other validators' streams arrive.</summary>
+    /// <summary>host:port where the other validators' streams arrive (HTTP/2 over mutual TLS).</summary>
     public string PeerListen { get; set; } = "127.0.0.1:7100";
 
     /// <summary>host:port of the Prometheus /metrics endpoint (HTTP/1.1); empty turns it off.</summary>
     public string MetricsListen { get; set; } = "";
+
+    /// <summary>This node's TLS certificate (PEM), issued by the network CA and naming <see cref="Id"/>; reloaded when the file changes.</summary>
+    public string TlsCertificate { get; set; } = "";
+
+    /// <summary>The private key of <see cref="TlsCertificate"/> (PEM, PKCS#8).</summary>
+    public string TlsKey { get; set; } = "";
+
+    /// <summary>The network CA certificate (PEM): the only root a peer's certificate may chain to.</summary>
+    public string TlsCa { get; set; } = "";
+
+    /// <summary>
+    /// Plaintext HTTP/2 on both listeners, for local development only: anyone on the path reads
+    /// and replays the traffic. Never implied by missing TLS settings; a node refuses to start instead.
+    /// </summary>
+    public bool Insecure { get; set; }
 
     /// <summary>The directory relative paths are resolved against; the config file's directory.</summary>
     public string BaseDirectory { get; set; } = "";

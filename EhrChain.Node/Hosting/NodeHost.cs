@@ -8,6 +8,7 @@ using EhrChain.Node.Chain;
 using EhrChain.Node.Events;
 using EhrChain.Node.Metrics;
 using EhrChain.Node.Peers;
+using EhrChain.Node.Tls;
 using EhrChain.Storage;
 using EhrChain.Storage.Rocks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -43,8 +44,24 @@ public static class NodeHost
         }
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(settings.ClientEndpoint, listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.Listen(settings.PeerEndpoint, listen => listen.Protocols = HttpProtocols.Http2);
+            // Resolved here, once the container exists: the certificate reloads log through it.
+            var tls = settings.Tls is null ? null : kestrel.ApplicationServices.GetRequiredService<NodeTls>();
+            kestrel.Listen(settings.ClientEndpoint, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (tls is not null)
+                {
+                    listen.UseHttps(tls.ClientListener());
+                }
+            });
+            kestrel.Listen(settings.PeerEndpoint, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (tls is not null)
+                {
+                    listen.UseHttps(tls.PeerListener());
+                }
+            });
             if (settings.MetricsEndpoint is { } metrics)
             {
                 kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
@@ -71,7 +88,15 @@ public static class NodeHost
             sp.GetRequiredService<IChainStore>(), sp.GetRequiredService<BlockProducer>(), settings.Genesis,
             sp.GetRequiredService<ChainEvents>(), sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<AdmissionClock>(),
             settings.Consensus.MaxRequestBytes));
-        services.AddSingleton(sp => new PeerTransport(settings.Identity.Keys, settings.Genesis, settings.Peers, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        if (settings.Tls is { } tlsFiles)
+        {
+            services.AddSingleton(sp => new NodeTls(
+                NetworkTrust.Load(tlsFiles.Ca),
+                ReloadingCertificate.Open(tlsFiles.Certificate, tlsFiles.Key, tlsFiles.Check(NetworkTrust.Load(tlsFiles.Ca)), sp.GetRequiredService<ILogger<ReloadingCertificate>>()),
+                settings.Genesis, settings.Identity.Id, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeTls>>()));
+        }
+        services.AddSingleton(sp => new SeenHellos(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new PeerTransport(settings.Identity.Keys, settings.Genesis, settings.Peers, sp.GetService<NodeTls>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new ConsensusPeers(sp.GetRequiredService<PeerTransport>(), new Lazy<ConsensusDriver>(sp.GetRequiredService<ConsensusDriver>)));
         services.AddSingleton<IPeerInbox>(sp => sp.GetRequiredService<ConsensusPeers>());
         services.AddSingleton(sp => new ConsensusDriver(new ReplicaSetup(
@@ -92,18 +117,24 @@ public static class NodeHost
             grpc.MaxReceiveMessageSize = PeerLimits.MaxMessageBytes;
             grpc.MaxSendMessageSize = PeerLimits.MaxMessageBytes;
         });
+        // Reflection lists what the client listener serves, not every service mapped in the app.
+        Google.Protobuf.Reflection.ServiceDescriptor[] clientServices =
+            [Ledger.Descriptor, Grpc.Health.V1.Health.Descriptor, Grpc.Reflection.V1Alpha.ServerReflection.Descriptor, Grpc.Reflection.V1.ServerReflection.Descriptor];
+        services.AddSingleton(new Grpc.Reflection.ReflectionServiceImpl(clientServices));
+        services.AddSingleton(new Grpc.Reflection.ReflectionV1ServiceImpl(clientServices));
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<NodeHealthCheck>("node");
 
         var app = builder.Build();
-        var clientHost = $"*:{settings.ClientEndpoint.Port}";
-        app.MapGrpcService<LedgerService>().RequireHost(clientHost);
-        app.MapGrpcHealthChecksService().RequireHost(clientHost);
-        app.MapGrpcReflectionService().RequireHost(clientHost);
-        app.MapGrpcService<PeerService>().RequireHost($"*:{settings.PeerEndpoint.Port}");
+        app.UseListenerRouting();
+        var client = settings.ClientEndpoint.Port;
+        app.MapGrpcService<LedgerService>().ServedOnly(client, "client");
+        app.MapGrpcHealthChecksService().ServedOnly(client, "client");
+        app.MapGrpcReflectionService().ServedOnly(client, "client");
+        app.MapGrpcService<PeerService>().ServedOnly(settings.PeerEndpoint.Port, "peer");
         if (settings.MetricsEndpoint is { } metricsEndpoint)
         {
-            app.MapMetrics("/metrics", app.Services.GetRequiredService<NodeMetrics>().Registry).RequireHost($"*:{metricsEndpoint.Port}");
+            app.MapMetrics("/metrics", app.Services.GetRequiredService<NodeMetrics>().Registry).ServedOnly(metricsEndpoint.Port, "metrics");
         }
         return app;
     }

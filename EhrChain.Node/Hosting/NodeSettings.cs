@@ -1,9 +1,12 @@
 using System.Net;
+using System.Security.Cryptography;
 using EhrChain.Consensus;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Node.Configuration;
 using EhrChain.Node.Peers;
+using EhrChain.Node.Tls;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EhrChain.Node.Hosting;
 
@@ -18,7 +21,8 @@ internal sealed record NodeSettings(
     string DataDirectory,
     IPEndPoint ClientEndpoint,
     IPEndPoint PeerEndpoint,
-    IPEndPoint? MetricsEndpoint)
+    IPEndPoint? MetricsEndpoint,
+    TlsFiles? Tls)
 {
     /// <summary>Throws <see cref="NodeConfigurationException"/> naming the first bad setting.</summary>
     public static NodeSettings Load(IConfiguration configuration)
@@ -70,7 +74,42 @@ internal sealed record NodeSettings(
         Require(metrics is null || (metrics.Port != client.Port && metrics.Port != peer.Port), "Node:MetricsListen must use a port of its own.");
 
         return new NodeSettings(node, admission, consensus, peers, genesis, new NodeIdentity(node.Id, keys),
-            node.Resolve(node.DataDirectory), client, peer, metrics);
+            node.Resolve(node.DataDirectory), client, peer, metrics, LoadTls(node));
+    }
+
+    /// <summary>Null only when Node:Insecure is explicitly true; missing TLS settings never fall back to plaintext.</summary>
+    private static TlsFiles? LoadTls(NodeOptions node)
+    {
+        var given = new[] { node.TlsCertificate, node.TlsKey, node.TlsCa }.Any(s => !string.IsNullOrWhiteSpace(s));
+        if (node.Insecure)
+        {
+            Require(!given, "Node:Insecure is true but TLS files are set (Node:TlsCertificate, Node:TlsKey, Node:TlsCa); set one or the other.");
+            return null;
+        }
+        const string OrInsecure = "(or Node:Insecure=true for plaintext local development)";
+        Require(!string.IsNullOrWhiteSpace(node.TlsCertificate), $"Node:TlsCertificate is not set {OrInsecure}.");
+        Require(!string.IsNullOrWhiteSpace(node.TlsKey), $"Node:TlsKey is not set {OrInsecure}.");
+        Require(!string.IsNullOrWhiteSpace(node.TlsCa), $"Node:TlsCa is not set {OrInsecure}.");
+
+        var files = new TlsFiles(node.Resolve(node.TlsCertificate), node.Resolve(node.TlsKey), node.Resolve(node.TlsCa), node.Id);
+        NetworkTrust trust;
+        try
+        {
+            trust = NetworkTrust.Load(files.Ca);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException)
+        {
+            throw new NodeConfigurationException($"Node:TlsCa: '{files.Ca}' is not a PEM or DER certificate: {e.Message}", e);
+        }
+        try
+        {
+            _ = ReloadingCertificate.Open(files.Certificate, files.Key, files.Check(trust), NullLogger.Instance);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or InvalidDataException or ArgumentException)
+        {
+            throw new NodeConfigurationException($"Node:TlsCertificate: '{files.Certificate}' with key '{files.Key}': {e.Message}", e);
+        }
+        return files;
     }
 
     private static T Bind<T>(IConfiguration configuration, string section) where T : new()
@@ -94,4 +133,12 @@ internal sealed record NodeSettings(
             throw new NodeConfigurationException(message);
         }
     }
+}
+
+/// <summary>Where a node's TLS material lives, checked at start-up.</summary>
+internal sealed record TlsFiles(string Certificate, string Key, string Ca, string NodeId)
+{
+    /// <summary>A node certificate must come from the network CA, name this node, and serve both ends of a TLS connection.</summary>
+    public Func<System.Security.Cryptography.X509Certificates.X509Certificate2, string?> Check(NetworkTrust trust) =>
+        certificate => trust.CheckValidator(certificate, NodeId, NetworkTrust.ServerAuth) ?? trust.CheckValidator(certificate, NodeId, NetworkTrust.ClientAuth);
 }

@@ -1,5 +1,7 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using EhrChain.Node.Api;
+using EhrChain.Node.Tls;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -15,8 +17,11 @@ internal sealed partial class PeerLink : IAsyncDisposable
     private static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly string _peerId;
-    private readonly GrpcChannel _channel;
-    private readonly Func<PeerHello> _hello;
+    private readonly string _address;
+    private readonly Func<byte[], PeerHello> _hello;
+    private readonly NodeTls? _tls;
+    private GrpcChannel? _channel;
+    private X509Certificate2? _channelCertificate;
     private readonly TimeProvider _time;
     private readonly TimeSpan _maxBackoff;
     private readonly ILogger _logger;
@@ -26,26 +31,15 @@ internal sealed partial class PeerLink : IAsyncDisposable
     private long _dropped;
     private volatile bool _connected;
 
-    public PeerLink(string peerId, string address, Func<PeerHello> hello, int queueCapacity, TimeSpan maxBackoff, TimeProvider time, ILogger logger)
+    public PeerLink(string peerId, string address, Func<byte[], PeerHello> hello, NodeTls? tls, int queueCapacity, TimeSpan maxBackoff, TimeProvider time, ILogger logger)
     {
         _peerId = peerId;
+        _address = address;
         _hello = hello;
+        _tls = tls;
         _time = time;
         _maxBackoff = maxBackoff;
         _logger = logger;
-        _channel = GrpcChannel.ForAddress($"http://{address}", new GrpcChannelOptions
-        {
-            MaxSendMessageSize = PeerLimits.MaxMessageBytes,
-            HttpHandler = new SocketsHttpHandler
-            {
-                // Pings find a dead connection while the stream is idle, not only on the next write.
-                KeepAlivePingDelay = TimeSpan.FromSeconds(5),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-                ConnectTimeout = TimeSpan.FromSeconds(3),
-                EnableMultipleHttp2Connections = false,
-            },
-        });
         _queue = Channel.CreateBounded<ReadOnlyMemory<byte>>(
             new BoundedChannelOptions(queueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             _ => Interlocked.Increment(ref _dropped));
@@ -59,15 +53,48 @@ internal sealed partial class PeerLink : IAsyncDisposable
 
     public void Enqueue(ReadOnlyMemory<byte> message) => _queue.Writer.TryWrite(message);
 
+    /// <summary>
+    /// A channel presents one certificate for all its connections, so the hello's binding holds on
+    /// each; after a rotation the next stream opens a new channel with the new certificate.
+    /// </summary>
+    private (Peer.PeerClient Client, byte[] CertificateHash) Connect()
+    {
+        var certificate = _tls?.Certificate.Current;
+        if (_channel is null || !ReferenceEquals(certificate, _channelCertificate))
+        {
+            _channel?.Dispose();
+            var handler = new SocketsHttpHandler
+            {
+                // Pings find a dead connection while the stream is idle, not only on the next write.
+                KeepAlivePingDelay = TimeSpan.FromSeconds(5),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+                ConnectTimeout = TimeSpan.FromSeconds(3),
+                EnableMultipleHttp2Connections = false,
+            };
+            if (_tls is not null && certificate is not null)
+            {
+                handler.SslOptions = _tls.PeerDialer(_peerId, certificate);
+            }
+            _channel = GrpcChannel.ForAddress($"{(certificate is null ? "http" : "https")}://{_address}", new GrpcChannelOptions
+            {
+                MaxSendMessageSize = PeerLimits.MaxMessageBytes,
+                HttpHandler = handler,
+            });
+            _channelCertificate = certificate;
+        }
+        return (new Peer.PeerClient(_channel), certificate is null ? [] : ValidatorCertificate.HashOf(certificate));
+    }
+
     private async Task RunAsync(CancellationToken stop)
     {
-        var client = new Peer.PeerClient(_channel);
         var backoff = InitialBackoff;
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                await StreamAsync(client, stop).ConfigureAwait(false);
+                var (client, certificateHash) = Connect();
+                await StreamAsync(client, certificateHash, stop).ConfigureAwait(false);
                 backoff = InitialBackoff;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -123,10 +150,10 @@ internal sealed partial class PeerLink : IAsyncDisposable
     // Well below the peer message limit; one large PRE-PREPARE may exceed it alone and still goes.
     private const long MaxFrameBytes = 4 * 1024 * 1024;
 
-    private async Task StreamAsync(Peer.PeerClient client, CancellationToken stop)
+    private async Task StreamAsync(Peer.PeerClient client, byte[] certificateHash, CancellationToken stop)
     {
         using var call = client.Stream(cancellationToken: stop);
-        await call.RequestStream.WriteAsync(new PeerFrame { Hello = _hello() }, stop).ConfigureAwait(false);
+        await call.RequestStream.WriteAsync(new PeerFrame { Hello = _hello(certificateHash) }, stop).ConfigureAwait(false);
 
         // The listener ends the call when it refuses us or shuts down; stop writing then.
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -168,7 +195,7 @@ internal sealed partial class PeerLink : IAsyncDisposable
         {
             // Stopping.
         }
-        _channel.Dispose();
+        _channel?.Dispose();
         _stop.Dispose();
     }
 

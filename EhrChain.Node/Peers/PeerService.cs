@@ -1,11 +1,15 @@
 using EhrChain.Core.Genesis;
 using EhrChain.Node.Api;
+using EhrChain.Node.Configuration;
+using EhrChain.Node.Tls;
 using Grpc.Core;
 
 namespace EhrChain.Node.Peers;
 
 /// <summary>The listening end of peer streams: authenticates the dialler's hello, then hands each message to the inbox.</summary>
-internal sealed partial class PeerService(GenesisFile genesis, NodeIdentity identity, IPeerInbox inbox, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<PeerService> logger) : Peer.PeerBase
+internal sealed partial class PeerService(
+    GenesisFile genesis, NodeIdentity identity, NodeOptions options, SeenHellos seen, IPeerInbox inbox, TimeProvider time,
+    IHostApplicationLifetime lifetime, ILogger<PeerService> logger) : Peer.PeerBase
 {
     public override async Task<PeerStreamEnd> Stream(IAsyncStreamReader<PeerFrame> requestStream, ServerCallContext context)
     {
@@ -20,11 +24,10 @@ internal sealed partial class PeerService(GenesisFile genesis, NodeIdentity iden
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "A peer stream must open with a hello."));
         }
-        var refusal = PeerHandshake.Check(first.Hello, genesis, identity.Id, time);
-        if (refusal is not null)
+        Refuse(PeerHandshake.Check(first.Hello, genesis, identity.Id, time, Connection(context)), context);
+        if (!seen.TryUse(first.Hello))
         {
-            LogRefused(context.Peer, refusal);
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"Peer refused: {refusal}."));
+            Refuse(HelloRefusal.Refused("this hello was used before (a replay)"), context);
         }
 
         var from = first.Hello.ValidatorId;
@@ -53,6 +56,30 @@ internal sealed partial class PeerService(GenesisFile genesis, NodeIdentity iden
             // Stopping.
         }
         return new PeerStreamEnd();
+    }
+
+    /// <summary>What TLS proved about the dialler; null only on an insecure node.</summary>
+    private TlsPeer? Connection(ServerCallContext context)
+    {
+        var certificate = context.GetHttpContext().Connection.ClientCertificate;
+        if (certificate is null)
+        {
+            // The peer listener requires a client certificate; without one this node must be insecure.
+            return options.Insecure ? null : new TlsPeer([], null);
+        }
+        return new TlsPeer(ValidatorCertificate.HashOf(certificate), ValidatorCertificate.IdOf(certificate));
+    }
+
+    private void Refuse(HelloRefusal? refusal, ServerCallContext context)
+    {
+        if (refusal is null)
+        {
+            return;
+        }
+        LogRefused(context.Peer, refusal.Reason);
+        throw refusal.IsMalformed
+            ? ApiErrors.BadRequest("PEER_HELLO_MALFORMED", "hello", $"Peer refused: {refusal.Reason}.")
+            : ApiErrors.Create(StatusCode.PermissionDenied, "PEER_REFUSED", $"Peer refused: {refusal.Reason}.");
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a peer stream from {Address}: {Reason}")]

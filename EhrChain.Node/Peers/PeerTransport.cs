@@ -1,5 +1,6 @@
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
+using EhrChain.Node.Tls;
 
 namespace EhrChain.Node.Peers;
 
@@ -8,7 +9,8 @@ public sealed class PeerTransport : IAsyncDisposable
 {
     private readonly Dictionary<string, PeerLink> _links;
 
-    public PeerTransport(KeyFile self, GenesisFile genesis, PeerTransportOptions options, TimeProvider time, ILoggerFactory loggers)
+    /// <summary>Links dial with <c>tls</c> (the node's certificate and the network CA); null only on an insecure (plaintext) network.</summary>
+    public PeerTransport(KeyFile self, GenesisFile genesis, PeerTransportOptions options, NodeTls? tls, TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(self);
         ArgumentNullException.ThrowIfNull(genesis);
@@ -18,7 +20,7 @@ public sealed class PeerTransport : IAsyncDisposable
             .Where(v => v.Id != self.Id)
             .ToDictionary(
                 v => v.Id,
-                v => new PeerLink(v.Id, v.Address, () => PeerHandshake.Create(self, genesis, time), options.QueueCapacity, options.MaxReconnectBackoff, time, logger));
+                v => new PeerLink(v.Id, v.Address, certificateHash => PeerHandshake.Create(self, genesis, time, certificateHash), tls, options.QueueCapacity, options.MaxReconnectBackoff, time, logger));
     }
 
     public void Send(string validatorId, ReadOnlyMemory<byte> message)
