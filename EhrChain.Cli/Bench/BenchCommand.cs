@@ -71,7 +71,7 @@ internal static class BenchCommand
             {
                 throw new CliException(string.Join(" ", problems)) { ExitCode = ExitCodes.Usage };
             }
-            var runner = new BenchRunner(settings, global.Output(parse), parse.GetValue(global.Timeout), "ehrchain " + string.Join(' ', parse.Tokens.Select(t => t.Value)));
+            var runner = new BenchRunner(settings, address => global.Target(parse, address), global.Output(parse), parse.GetValue(global.Timeout), "ehrchain " + string.Join(' ', parse.Tokens.Select(t => t.Value)));
             await runner.RunAsync(cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });

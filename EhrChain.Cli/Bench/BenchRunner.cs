@@ -14,7 +14,7 @@ namespace EhrChain.Cli.Bench;
 /// throwaway local one, or the given nodes), setup, pre-signing, the timed load with a commit
 /// tracker and process sampler beside it, a drain, and the report.
 /// </summary>
-internal sealed class BenchRunner(BenchSettings settings, CliOutput output, TimeSpan timeout, string commandLine)
+internal sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarget> target, CliOutput output, TimeSpan timeout, string commandLine)
 {
     private static readonly TimeSpan Drain = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(60);
@@ -39,7 +39,7 @@ internal sealed class BenchRunner(BenchSettings settings, CliOutput output, Time
         LocalCluster? cluster = null;
         try
         {
-            IReadOnlyList<string> nodes;
+            IReadOnlyList<NodeTarget> nodes;
             string adminKeyPath;
             if (settings.IsLocal)
             {
@@ -48,12 +48,12 @@ internal sealed class BenchRunner(BenchSettings settings, CliOutput output, Time
                 // Free ports, so a benchmark runs beside a developer's `cluster up` or a demo.
                 var (clientPort, peerPort) = LocalPorts.FindRuns(settings.LocalNodes);
                 cluster = await ClusterCommand.StartAsync(directory, settings.LocalNodes, timeout, output, cancellationToken, clientPort, peerPort).ConfigureAwait(false);
-                nodes = cluster.Nodes.Select(n => n.ClientAddress).ToList();
+                nodes = cluster.Nodes.Select(n => n.Client).ToList();
                 adminKeyPath = Path.Combine(directory, "keys", "admin.key.json");
             }
             else
             {
-                nodes = settings.Nodes;
+                nodes = settings.Nodes.Select(target).ToList();
                 adminKeyPath = settings.AdminKey!;
             }
             var watched = new List<WatchedProcess>();
@@ -101,7 +101,7 @@ internal sealed class BenchRunner(BenchSettings settings, CliOutput output, Time
         }
     }
 
-    private async Task<BenchReport> MeasureAsync(IReadOnlyList<string> nodes, KeyFile admin, CryptoCeiling.Result crypto, IReadOnlyList<WatchedProcess> watched, CancellationToken cancellationToken)
+    private async Task<BenchReport> MeasureAsync(IReadOnlyList<NodeTarget> nodes, KeyFile admin, CryptoCeiling.Result crypto, IReadOnlyList<WatchedProcess> watched, CancellationToken cancellationToken)
     {
         var channels = Enumerable.Range(0, settings.Clients).Select(i => NodeChannels.Open(nodes[i % nodes.Count])).ToList();
         using var trackerChannel = NodeChannels.Open(nodes[0]);
@@ -188,7 +188,7 @@ internal sealed class BenchRunner(BenchSettings settings, CliOutput output, Time
                     LoadAverageBefore = "",
                     LoadAverageAfter = "",
                     Command = "",
-                    Nodes = nodes,
+                    Nodes = nodes.Select(n => n.Address).ToList(),
                     LocalCluster = settings.IsLocal,
                     Mix = settings.Mix.ToString().ToLowerInvariant(),
                     Rate = settings.RateLabel,

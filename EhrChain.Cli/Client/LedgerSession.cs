@@ -42,7 +42,7 @@ internal sealed class LedgerSession : IDisposable
     public string Id => Keys.Id;
 
     /// <summary>Connects to <paramref name="node"/> and learns its chain id, which every signed message names.</summary>
-    public static async Task<LedgerSession> OpenAsync(string node, KeyFile keys, TimeSpan timeout, ConsistencyToken? token, CancellationToken cancellationToken)
+    public static async Task<LedgerSession> OpenAsync(NodeTarget node, KeyFile keys, TimeSpan timeout, ConsistencyToken? token, CancellationToken cancellationToken)
     {
         var channel = NodeChannels.Open(node);
         var ledger = new Ledger.LedgerClient(channel);

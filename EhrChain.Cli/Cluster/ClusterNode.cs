@@ -1,11 +1,12 @@
+using EhrChain.Cli.Client;
 using EhrChain.Cli.Output;
 using EhrChain.Node.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace EhrChain.Cli.Cluster;
 
-/// <summary>One node of a network directory: its id, config file and the address clients reach it at.</summary>
-internal sealed record ClusterNode(string Id, string ConfigPath, string ClientAddress)
+/// <summary>One node of a network directory: its id, config file, the address clients reach it at and how to trust it.</summary>
+internal sealed record ClusterNode(string Id, string ConfigPath, string ClientAddress, NodeTarget Client)
 {
     /// <summary>Reads the nodes of a network directory that `genesis new` wrote.</summary>
     public static IReadOnlyList<ClusterNode> ReadAll(string directory)
@@ -42,6 +43,9 @@ internal sealed record ClusterNode(string Id, string ConfigPath, string ClientAd
         // A node listening on every interface is reached on loopback from this machine.
         var listen = node.ClientListen;
         var address = listen.StartsWith("0.0.0.0:", StringComparison.Ordinal) ? "127.0.0.1" + listen[7..] : listen;
-        return new ClusterNode(node.Id, path, address);
+        // Clients of a local cluster trust its own CA, the one its node configs name.
+        node.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "";
+        var client = node.Insecure ? NodeTarget.Plaintext(address) : NodeTarget.Tls(address, node.Resolve(node.TlsCa));
+        return new ClusterNode(node.Id, path, address, client);
     }
 }

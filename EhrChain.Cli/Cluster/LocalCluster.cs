@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using EhrChain.Cli.Client;
 using EhrChain.Cli.Output;
 using Grpc.Health.V1;
-using Grpc.Net.Client;
 
 namespace EhrChain.Cli.Cluster;
 
@@ -106,7 +106,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     public async Task WaitHealthyAsync(int index, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
-        using var channel = GrpcChannel.ForAddress($"http://{_nodes[index].ClientAddress}");
+        using var channel = NodeChannels.Open(_nodes[index].Client);
         var health = new Health.HealthClient(channel);
         while (true)
         {

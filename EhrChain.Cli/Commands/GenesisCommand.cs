@@ -6,7 +6,9 @@ namespace EhrChain.Cli.Commands;
 
 /// <summary>
 /// <c>ehrchain genesis new</c>: lays out a whole network in one directory — genesis.json, a key
-/// file per validator, the first Admin's key file, and a config file per node.
+/// file per validator, the first Admin's key file, the network CA and a TLS certificate per node,
+/// and a config file per node. <c>ehrchain genesis cert</c> issues a fresh certificate for one node
+/// (rotation: the running node picks up the new files on its next handshake).
 /// </summary>
 internal static class GenesisCommand
 {
@@ -57,6 +59,7 @@ internal static class GenesisCommand
                     ["genesisHash"] = genesis.Hash.ToString(),
                     ["genesis"] = layout.GenesisPath,
                     ["admin"] = layout.AdminKeyPath,
+                    ["ca"] = layout.CaPath,
                     ["nodes"] = new JsonArray(Enumerable.Range(0, layout.Validators).Select(i => (JsonNode)new JsonObject
                     {
                         ["id"] = NetworkLayout.ValidatorId(i),
@@ -70,6 +73,7 @@ internal static class GenesisCommand
                     text.Say($"Created chain '{genesis.ChainId}' (genesis {genesis.Hash.ToShortString()}) in {layout.Directory}:");
                     text.Say($"  genesis      {layout.GenesisPath}");
                     text.Say($"  admin key    {layout.AdminKeyPath}");
+                    text.Say($"  network CA   {layout.CaPath}  (clients: --ca {layout.CaPath})");
                     for (var i = 0; i < layout.Validators; i++)
                     {
                         text.Say($"  {NetworkLayout.ValidatorId(i),-12} {layout.ConfigPath(i)}  client {layout.ClientAddress(i)}  peer {layout.PeerAddress(i)}");
@@ -78,6 +82,57 @@ internal static class GenesisCommand
             return ExitCodes.Success;
         });
 
-        return new Command("genesis", "Create a network's genesis.") { create };
+        return new Command("genesis", "Create a network's genesis and TLS certificates.") { create, Cert(global) };
+    }
+
+    private static Command Cert(GlobalOptions global)
+    {
+        var network = new Option<DirectoryInfo>("--network") { Description = "The network directory `genesis new` wrote (holds tls/ca.key).", Required = true };
+        var node = new Option<string>("--node-id") { Description = "The validator whose certificate to issue, e.g. node-1.", Required = true };
+        var host = new Option<string?>("--host") { Description = "The host name peers reach it by (default: the host of its address in genesis.json)." };
+        var cert = new Command("cert", "Issue a fresh TLS certificate for one node from the network CA (rotation; the node reloads it without a restart).")
+        {
+            network, node, host,
+        };
+        cert.SetAction(parse =>
+        {
+            var directory = parse.GetRequiredValue(network).FullName;
+            var id = parse.GetRequiredValue(node);
+            var genesisPath = Path.Combine(directory, "genesis.json");
+            if (!File.Exists(genesisPath))
+            {
+                throw new CliException($"--network: no genesis.json in '{directory}'.");
+            }
+            var validator = EhrChain.Core.Genesis.GenesisFile.Load(genesisPath).FindValidator(id)
+                ?? throw new CliException($"--node-id: '{id}' is not a validator in '{genesisPath}'.");
+            var name = parse.GetValue(host) ?? HostOf(validator.Address);
+            var certificates = new NetworkCertificates(Path.Combine(directory, "tls"));
+            using var issued = certificates.Issue(id, name);
+
+            global.Output(parse).Result(
+                new JsonObject
+                {
+                    ["node"] = id,
+                    ["certificate"] = certificates.CertificatePath(id),
+                    ["key"] = certificates.KeyPath(id),
+                    ["sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(issued.RawData)),
+                    ["notAfter"] = issued.NotAfter.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                },
+                text =>
+                {
+                    text.Say($"Issued a new certificate for {id} (valid until {issued.NotAfter.ToUniversalTime():yyyy-MM-dd}):");
+                    text.Say($"  {certificates.CertificatePath(id)}");
+                    text.Say($"  {certificates.KeyPath(id)}");
+                    text.Say("A running node loads it on its next TLS handshake; copy both files to the node if it runs elsewhere.");
+                });
+            return ExitCodes.Success;
+        });
+        return cert;
+    }
+
+    private static string HostOf(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        return (colon > 0 ? address[..colon] : address).Trim('[', ']');
     }
 }

@@ -7,7 +7,8 @@ namespace EhrChain.Cli.Commands;
 
 /// <summary>
 /// Where a network's files go and what they say: one directory holding genesis.json, keys/,
-/// a config file per node and data/. `genesis new`, `cluster up` and `demo` share it.
+/// tls/ (the network CA and a certificate per node), a config file per node and data/.
+/// `genesis new`, `cluster up` and `demo` share it.
 /// </summary>
 internal sealed class NetworkLayout
 {
@@ -54,8 +55,10 @@ internal sealed class NetworkLayout
     public string ValidatorKeyPath(int index) => Path.Combine(Directory, "keys", $"{ValidatorId(index)}.key.json");
     public string ConfigPath(int index) => Path.Combine(Directory, $"{ValidatorId(index)}.json");
     public string DataPath(int index) => Path.Combine(Directory, "data", ValidatorId(index));
+    public NetworkCertificates Certificates => new(Path.Combine(Directory, "tls"));
+    public string CaPath => Certificates.CaPath;
 
-    private string Host(int index) => Hosts.Count == 0 ? "127.0.0.1" : Hosts[index];
+    public string Host(int index) => Hosts.Count == 0 ? "127.0.0.1" : Hosts[index];
     private int Offset(int index) => SamePorts ? 0 : index;
     public string ClientAddress(int index) => $"{Host(index)}:{ClientPort + Offset(index)}";
     public string PeerAddress(int index) => $"{Host(index)}:{PeerPort + Offset(index)}";
@@ -83,9 +86,12 @@ internal sealed class NetworkLayout
 
         genesis.Save(GenesisPath);
         admin.Save(AdminKeyPath);
+        var certificates = Certificates;
+        certificates.CreateCa(ChainId);
         for (var i = 0; i < Validators; i++)
         {
             validatorKeys[i].Save(ValidatorKeyPath(i));
+            certificates.Issue(ValidatorId(i), Host(i)).Dispose();
             File.WriteAllText(ConfigPath(i), NodeConfig(i).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         }
         return genesis;
@@ -102,6 +108,10 @@ internal sealed class NetworkLayout
             ["DataDirectory"] = Path.Combine("data", ValidatorId(index)),
             ["ClientListen"] = $"{ListenHost}:{ClientPort + Offset(index)}",
             ["PeerListen"] = $"{ListenHost}:{PeerPort + Offset(index)}",
+            ["TlsCertificate"] = Path.Combine("tls", $"{ValidatorId(index)}.crt"),
+            ["TlsKey"] = Path.Combine("tls", $"{ValidatorId(index)}.key"),
+            ["TlsCa"] = Path.Combine("tls", "ca.crt"),
+            ["Insecure"] = false,
         },
     };
 }

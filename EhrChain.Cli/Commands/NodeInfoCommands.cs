@@ -49,19 +49,19 @@ internal static class NodeInfoCommands
         var command = new Command("health", "Exit 0 when the node is serving (the docker healthcheck).");
         command.SetAction(async (parse, ct) =>
         {
-            var node = parse.GetRequiredValue(global.Node);
+            var node = global.Target(parse);
             using var channel = NodeChannels.Open(node);
             var cli = global.Output(parse);
             try
             {
                 var reply = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.Add(parse.GetValue(global.Timeout)), cancellationToken: ct).ConfigureAwait(false);
                 var serving = reply.Status == HealthCheckResponse.Types.ServingStatus.Serving;
-                cli.Result(new JsonObject { ["node"] = node, ["status"] = reply.Status.ToString() }, text => text.Say($"{node}: {reply.Status}"));
+                cli.Result(new JsonObject { ["node"] = node.Address, ["status"] = reply.Status.ToString() }, text => text.Say($"{node}: {reply.Status}"));
                 return serving ? ExitCodes.Success : ExitCodes.Unavailable;
             }
             catch (RpcException e)
             {
-                throw RpcErrors.Describe(e, node);
+                throw RpcErrors.Describe(e, node.Address);
             }
         });
         return command;

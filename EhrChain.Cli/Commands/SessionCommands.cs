@@ -25,7 +25,7 @@ internal sealed class SessionCommands(GlobalOptions global)
     public async Task<int> RunAsync(ParseResult parse, Func<LedgerSession, CliOutput, Task<int>> action, CancellationToken cancellationToken)
     {
         var keys = KeyFile.Load(parse.GetRequiredValue(As).FullName, Passphrases.FromEnvironment(parse.GetValue(PassphraseEnv)));
-        var node = parse.GetRequiredValue(global.Node);
+        var node = global.Target(parse);
         try
         {
             using var session = await LedgerSession.OpenAsync(node, keys, parse.GetValue(global.Timeout), token: null, cancellationToken).ConfigureAwait(false);
@@ -33,7 +33,7 @@ internal sealed class SessionCommands(GlobalOptions global)
         }
         catch (RpcException e)
         {
-            throw RpcErrors.Describe(e, node);
+            throw RpcErrors.Describe(e, node.Address);
         }
     }
 }

@@ -30,7 +30,7 @@ internal static class DemoCommand
                     cli.Say($"Nodes up: {string.Join(", ", cluster.Nodes.Select(n => $"{n.Id} {n.ClientAddress}"))}");
                     cli.Say("");
                     var admin = KeyFile.Load(Path.Combine(directory, "keys", "admin.key.json"));
-                    var scenario = new DemoScenario(cluster.Nodes.Select(n => n.ClientAddress).ToList(), admin, Path.Combine(directory, "keys"), cli.Say, parse.GetValue(global.Timeout));
+                    var scenario = new DemoScenario(cluster.Nodes.Select(n => n.Client).ToList(), admin, Path.Combine(directory, "keys"), cli.Say, parse.GetValue(global.Timeout));
                     try
                     {
                         outcome = await scenario.RunAsync(ct).ConfigureAwait(false);

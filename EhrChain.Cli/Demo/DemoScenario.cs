@@ -14,7 +14,7 @@ namespace EhrChain.Cli.Demo;
 /// afterwards; the patient reads the history; every node holds the same head. Each participant
 /// talks to a different node, so every step also crosses the network.
 /// </summary>
-internal sealed class DemoScenario(IReadOnlyList<string> nodes, KeyFile admin, string keysDirectory, Action<string> say, TimeSpan timeout)
+internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admin, string keysDirectory, Action<string> say, TimeSpan timeout)
 {
     private const string RecordId = "rec-ada-001";
 

@@ -133,7 +133,7 @@ public sealed class ClusterScenarioTests
     public async Task Health_reflection_and_status_are_served_on_the_client_port()
     {
         await using var cluster = await TestCluster.StartAsync();
-        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://{cluster.Addresses[2]}");
+        var channel = cluster.Channel(2);
 
         var health = await new Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest());
         var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
@@ -147,6 +147,7 @@ public sealed class ClusterScenarioTests
         {
             Assert.That(health.Status, Is.EqualTo(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving));
             Assert.That(services, Does.Contain("ehrchain.v1.Ledger").And.Contain("grpc.health.v1.Health"));
+            Assert.That(services, Does.Not.Contain("ehrchain.v1.Peer"), "the peer service is not served on the client port");
             Assert.That(status.NodeId, Is.EqualTo("node-2"));
             Assert.That(status.ConnectedPeers, Is.Not.Empty);
         }

@@ -1,5 +1,8 @@
+using System.Security.Cryptography.X509Certificates;
+using EhrChain.Cli.Client;
 using EhrChain.Cli.Cluster;
 using EhrChain.Cli.Commands;
+using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Node.Api;
 using EhrChain.Node.Hosting;
@@ -12,23 +15,26 @@ using Microsoft.Extensions.Logging;
 namespace EhrChain.Tests.Integration;
 
 /// <summary>
-/// Four real nodes in this process: each its own ASP.NET Core host with real gRPC on loopback
-/// ports and its own RocksDB in a temporary directory, laid out by the same code as `genesis new`.
-/// Nodes can be stopped and started again on the same data.
+/// Four real nodes in this process: each its own ASP.NET Core host with real gRPC over TLS on
+/// loopback ports (mutual TLS between them) and its own RocksDB in a temporary directory, laid out
+/// by the same code as `genesis new`, network CA and node certificates included. Nodes can be
+/// stopped and started again on the same data. Clients trust the test network's CA only.
 /// </summary>
-public sealed class TestCluster : IAsyncDisposable
+internal sealed class TestCluster : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new();
     private readonly WebApplication?[] _nodes;
     private readonly IReadOnlyList<ClusterNode> _layout;
     private readonly Dictionary<string, string?> _settings;
     private readonly int _metricsPort;
+    private readonly Dictionary<int, GrpcChannel> _channels = [];
 
     private TestCluster(int count, Dictionary<string, string?> settings)
     {
         var (client, peer) = LocalPorts.FindRuns(count);
         new NetworkLayout(_directory.Path, count, "ehrchain-test", "admin", client, peer, [], "127.0.0.1", samePorts: false).Write();
         _layout = ClusterNode.ReadAll(_directory.Path);
+        Insecure = settings.TryGetValue("Node:Insecure", out var insecure) && bool.TryParse(insecure, out var yes) && yes;
         _metricsPort = LocalPorts.FindRuns(count).Client;
         _nodes = new WebApplication?[count];
         _settings = settings;
@@ -38,7 +44,21 @@ public sealed class TestCluster : IAsyncDisposable
     public KeyFile Admin { get; }
     public string Directory => _directory.Path;
     public int Count => _nodes.Length;
-    public IReadOnlyList<string> Addresses => _layout.Select(n => n.ClientAddress).ToList();
+    /// <summary>True when started with Node:Insecure=true (plaintext, and the TLS settings cleared).</summary>
+    public bool Insecure { get; }
+
+    /// <summary>The network CA certificate (PEM) every node certificate chains to.</summary>
+    public string CaPath => System.IO.Path.Combine(_directory.Path, "tls", "ca.crt");
+
+    /// <summary>Each node's client address with the trust to reach it (TLS with <see cref="CaPath"/>); prints as host:port.</summary>
+    public IReadOnlyList<NodeTarget> Addresses => _layout.Select(n => Insecure ? NodeTarget.Plaintext(n.ClientAddress) : NodeTarget.Tls(n.ClientAddress, CaPath)).ToList();
+
+    /// <summary>host:port of node <paramref name="index"/>'s peer listener.</summary>
+    public string PeerAddress(int index) => GenesisFile.Load(System.IO.Path.Combine(_directory.Path, "genesis.json")).Validators[index].Address;
+
+    /// <summary>Where node <paramref name="index"/>'s TLS certificate and key live (replace them to rotate).</summary>
+    public (string Certificate, string Key) CertificateFiles(int index) =>
+        (System.IO.Path.Combine(_directory.Path, "tls", $"node-{index}.crt"), System.IO.Path.Combine(_directory.Path, "tls", $"node-{index}.key"));
 
     /// <summary>Starts <paramref name="count"/> nodes; view changes are quick so failover tests stay short.</summary>
     public static async Task<TestCluster> StartAsync(int count = 4, IDictionary<string, string?>? settings = null)
@@ -53,6 +73,12 @@ public sealed class TestCluster : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;
+        }
+        if (all.TryGetValue("Node:Insecure", out var insecure) && insecure == "true")
+        {
+            all["Node:TlsCertificate"] = "";
+            all["Node:TlsKey"] = "";
+            all["Node:TlsCa"] = "";
         }
         var cluster = new TestCluster(count, all);
         for (var i = 0; i < count; i++)
@@ -87,7 +113,54 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Where node <paramref name="index"/> serves Prometheus /metrics.</summary>
     public string MetricsAddress(int index) => $"127.0.0.1:{_metricsPort + index}";
 
-    public Ledger.LedgerClient Client(int index) => new(GrpcChannel.ForAddress($"http://{_layout[index].ClientAddress}"));
+    public Ledger.LedgerClient Client(int index) => new(Channel(index));
+
+    /// <summary>A channel to node <paramref name="index"/>'s client listener over TLS, trusting only the network CA; shared, disposed with the cluster.</summary>
+    public GrpcChannel Channel(int index)
+    {
+        lock (_channels)
+        {
+            if (!_channels.TryGetValue(index, out var channel))
+            {
+                channel = NodeChannels.Open(Addresses[index]);
+                _channels[index] = channel;
+            }
+            return channel;
+        }
+    }
+
+    /// <summary>
+    /// A new channel to <paramref name="address"/> over TLS trusting the network CA, presenting validator
+    /// <paramref name="asValidator"/>'s certificate when given, and sending <paramref name="authority"/>
+    /// as :authority when given. The caller disposes it.
+    /// </summary>
+    public GrpcChannel RawChannel(string address, int? asValidator = null, string? authority = null)
+    {
+        var ssl = NodeChannels.TrustOnly(NodeChannels.LoadCa(CaPath));
+        // The chain to the network CA is still checked; the name is not, as :authority may name another port on purpose.
+        ssl.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            certificate is not null && (errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) == System.Net.Security.SslPolicyErrors.None;
+        if (asValidator is { } validator)
+        {
+            var (certificatePath, keyPath) = CertificateFiles(validator);
+            using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+            var own = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => own;
+        }
+        var sockets = new SocketsHttpHandler { SslOptions = ssl, ConnectTimeout = TimeSpan.FromSeconds(5) };
+        HttpMessageHandler handler = authority is null ? sockets : new AuthorityHandler(authority) { InnerHandler = sockets };
+        return GrpcChannel.ForAddress($"{(Insecure ? "http" : "https")}://{address}", new GrpcChannelOptions { HttpHandler = handler });
+    }
+
+    /// <summary>Sets :authority (the Host header) to what the caller chooses, whatever address it dials.</summary>
+    private sealed class AuthorityHandler(string authority) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Host = authority;
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 
     public async Task<NodeStatus> StatusAsync(int index) => await Client(index).StatusAsync(new StatusRequest());
 
@@ -119,6 +192,10 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var channel in _channels.Values)
+        {
+            channel.Dispose();
+        }
         for (var i = 0; i < _nodes.Length; i++)
         {
             await StopNodeAsync(i);

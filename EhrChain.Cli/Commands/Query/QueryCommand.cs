@@ -220,7 +220,7 @@ internal static class QueryCommand
     /// <summary>Reads that need no identity (receipts, blocks, status).</summary>
     internal static async Task<int> Unsigned(GlobalOptions global, ParseResult parse, Func<Ledger.LedgerClient, CliOutput, Task<int>> action)
     {
-        var node = parse.GetRequiredValue(global.Node);
+        var node = global.Target(parse);
         using var channel = NodeChannels.Open(node);
         try
         {
@@ -228,7 +228,7 @@ internal static class QueryCommand
         }
         catch (RpcException e)
         {
-            throw RpcErrors.Describe(e, node);
+            throw RpcErrors.Describe(e, node.Address);
         }
     }
 }

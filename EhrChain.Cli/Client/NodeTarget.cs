@@ -1,0 +1,14 @@
+namespace EhrChain.Cli.Client;
+
+/// <summary>
+/// A node's client address and how to trust it: over TLS, verified against <see cref="CaFile"/>
+/// (or the system roots when null); plaintext only when <see cref="Insecure"/> says so, explicitly.
+/// </summary>
+internal sealed record NodeTarget(string Address, string? CaFile, bool Insecure)
+{
+    public static NodeTarget Tls(string address, string? caFile) => new(address, caFile, Insecure: false);
+
+    public static NodeTarget Plaintext(string address) => new(address, null, Insecure: true);
+
+    public override string ToString() => Address;
+}
