@@ -15,7 +15,8 @@ internal static class RpcErrors
         var info = e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>();
         return e.StatusCode switch
         {
-            StatusCode.Unavailable when IsTlsFailure(e) => new CliException(
+            // gRPC reports a refused certificate as Internal or Unavailable depending on when the handshake failed.
+            StatusCode.Unavailable or StatusCode.Internal when IsTlsFailure(e) => new CliException(
                 $"the TLS handshake with {node} failed: {TlsReason(e)} (--ca FILE names the network CA, e.g. {Commands.GlobalOptions.DefaultCa}; --insecure only for a plaintext node)")
             { ExitCode = ExitCodes.Unavailable },
             StatusCode.Unavailable => new CliException($"cannot reach a node at {node}: {e.Status.Detail}") { ExitCode = ExitCodes.Unavailable },

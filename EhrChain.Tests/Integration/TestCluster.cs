@@ -134,15 +134,18 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <paramref name="asValidator"/>'s certificate when given, and sending <paramref name="authority"/>
     /// as :authority when given. The caller disposes it.
     /// </summary>
-    public GrpcChannel RawChannel(string address, int? asValidator = null, string? authority = null)
+    public GrpcChannel RawChannel(string address, int? asValidator = null, string? authority = null) =>
+        RawChannel(address, asValidator is { } validator ? CertificateFiles(validator) : null, authority);
+
+    /// <summary>As above, presenting the certificate in <paramref name="clientCertificate"/>'s files (from any CA).</summary>
+    public GrpcChannel RawChannel(string address, (string Certificate, string Key)? clientCertificate, string? authority = null)
     {
         var ssl = NodeChannels.TrustOnly(NodeChannels.LoadCa(CaPath));
         // The chain to the network CA is still checked; the name is not, as :authority may name another port on purpose.
         ssl.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
             certificate is not null && (errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) == System.Net.Security.SslPolicyErrors.None;
-        if (asValidator is { } validator)
+        if (clientCertificate is var (certificatePath, keyPath))
         {
-            var (certificatePath, keyPath) = CertificateFiles(validator);
             using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
             var own = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
             ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => own;

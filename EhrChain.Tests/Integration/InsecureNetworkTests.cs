@@ -1,0 +1,43 @@
+using EhrChain.Cli.Client;
+using EhrChain.Core.Genesis;
+using EhrChain.Core.Keys;
+using EhrChain.Core.Wire;
+using EhrChain.Node.Api;
+using EhrChain.Node.Peers;
+using Grpc.Core;
+
+namespace EhrChain.Tests.Integration;
+
+/// <summary>Node:Insecure=true, the explicit plaintext mode for local development: it still commits, and still refuses a replayed hello.</summary>
+[NonParallelizable]
+public sealed class InsecureNetworkTests
+{
+    [Test]
+    public async Task An_exact_replay_of_a_hello_is_refused_on_a_plaintext_network_too()
+    {
+        await using var cluster = await TestCluster.StartAsync(settings: new Dictionary<string, string?> { ["Node:Insecure"] = "true" });
+        using var admin = await LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+        var committed = await admin.SubmitAsync(admin.Client.AddParticipant(KeyFile.Generate("pat-plain", KeyRole.Patient), new Profile { Name = "P" }), wait: true, CancellationToken.None);
+        var hello = PeerHandshake.Create(
+            KeyFile.Load(Path.Combine(cluster.Directory, "keys", "node-1.key.json")),
+            GenesisFile.Load(Path.Combine(cluster.Directory, "genesis.json")), TimeProvider.System, []);
+        using var first = cluster.RawChannel(cluster.PeerAddress(0));
+        using var second = cluster.RawChannel(cluster.PeerAddress(0));
+
+        using var open = new Peer.PeerClient(first).Stream();
+        await open.RequestStream.WriteAsync(new PeerFrame { Hello = hello });
+        var kept = await Task.WhenAny(open.ResponseAsync, Task.Delay(TimeSpan.FromSeconds(1.5))) != open.ResponseAsync;
+        using var replay = new Peer.PeerClient(second).Stream();
+        await replay.RequestStream.WriteAsync(new PeerFrame { Hello = hello.Clone() });
+        var refusal = Assert.ThrowsAsync<RpcException>(async () => await replay.ResponseAsync);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(cluster.Addresses[0].Insecure, Is.True);
+            Assert.That(committed.Receipt.Result.Code, Is.EqualTo(TxResultCode.Ok));
+            Assert.That(kept, Is.True, "the first use of the hello opens the stream");
+            Assert.That(refusal.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
+            Assert.That(refusal.Status.Detail, Does.Contain("replay"));
+        }
+    }
+}
