@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using EhrChain.Cli.Output;
 using EhrChain.Core.Genesis;
@@ -93,6 +94,115 @@ public sealed class CliCommandTests
             Assert.That(code, Is.EqualTo(ExitCodes.Failure));
             Assert.That(Lines(error), Has.Length.EqualTo(1));
             Assert.That(error, Does.Contain("Node:KeyFile"));
+        }
+    }
+
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Genesis_new_issues_a_network_CA_and_an_owner_only_certificate_per_node_naming_its_validator()
+    {
+        var net = _directory.Combine("net");
+
+        var (code, _, error) = await CliRun.RunAsync("genesis", "new", "--out", net, "--hosts", "node-0", "node-1", "node-2", "node-3", "--same-ports");
+
+        var tls = Path.Combine(net, "tls");
+        var certificate = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(tls, "node-2.crt"));
+        var names = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+        var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Select(o => o.Value);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(net, "node-2.json")))!["Node"]!;
+        var trust = EhrChain.Node.Tls.NetworkTrust.Load(Path.Combine(tls, "ca.crt"));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.Zero, error);
+            Assert.That(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false), Is.EqualTo("node-2"));
+            Assert.That(EhrChain.Node.Tls.ValidatorCertificate.IdOf(certificate), Is.EqualTo("node-2"));
+            Assert.That(names.EnumerateDnsNames(), Is.EquivalentTo(new[] { "localhost", "node-2" }));
+            Assert.That(names.EnumerateIPAddresses().Select(a => a.ToString()), Is.EquivalentTo(new[] { "127.0.0.1" }));
+            Assert.That(usages, Is.EquivalentTo(new[] { "1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2" }));
+            Assert.That(trust.CheckValidator(certificate, "node-2", EhrChain.Node.Tls.NetworkTrust.ClientAuth), Is.Null);
+            Assert.That(File.GetUnixFileMode(Path.Combine(tls, "ca.key")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+            Assert.That(File.GetUnixFileMode(Path.Combine(tls, "node-2.key")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+            Assert.That(config["TlsCertificate"]!.GetValue<string>(), Is.EqualTo(Path.Combine("tls", "node-2.crt")));
+            Assert.That(config["TlsKey"]!.GetValue<string>(), Is.EqualTo(Path.Combine("tls", "node-2.key")));
+            Assert.That(config["TlsCa"]!.GetValue<string>(), Is.EqualTo(Path.Combine("tls", "ca.crt")));
+            Assert.That(config["Insecure"]!.GetValue<bool>(), Is.False);
+        }
+    }
+
+    [Test]
+    public async Task Genesis_cert_issues_a_new_certificate_for_one_node_from_the_same_CA()
+    {
+        var net = _directory.Combine("net");
+        await CliRun.RunAsync("genesis", "new", "--out", net);
+        var path = Path.Combine(net, "tls", "node-1.crt");
+        var before = X509CertificateLoader.LoadCertificateFromFile(path);
+
+        var (code, output, error) = await CliRun.RunAsync("genesis", "cert", "--network", net, "--node-id", "node-1", "--output", "json");
+        var unknown = await CliRun.RunAsync("genesis", "cert", "--network", net, "--node-id", "node-9");
+
+        var after = X509CertificateLoader.LoadCertificateFromFile(path);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.Zero, error);
+            Assert.That(after.Thumbprint, Is.Not.EqualTo(before.Thumbprint));
+            Assert.That(JsonNode.Parse(output)!["sha256"]!.GetValue<string>(), Is.EqualTo(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(after.RawData))));
+            Assert.That(EhrChain.Node.Tls.NetworkTrust.Load(Path.Combine(net, "tls", "ca.crt")).CheckValidator(after, "node-1", EhrChain.Node.Tls.NetworkTrust.ServerAuth), Is.Null);
+            Assert.That(unknown.ExitCode, Is.Not.Zero);
+            Assert.That(unknown.Error, Does.Contain("'node-9' is not a validator"));
+        }
+    }
+
+    [TestCase("TlsCertificate")]
+    [TestCase("TlsKey")]
+    [TestCase("TlsCa")]
+    public async Task A_node_without_a_TLS_setting_and_without_Insecure_refuses_to_start_naming_the_setting(string setting)
+    {
+        var net = _directory.Combine("net");
+        await CliRun.RunAsync("genesis", "new", "--out", net);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(net, "node-0.json")))!;
+        config["Node"]!.AsObject().Remove(setting);
+        config["Node"]!.AsObject().Remove("Insecure");
+        File.WriteAllText(Path.Combine(net, "node-0.json"), config.ToJsonString());
+
+        var (code, _, error) = await CliRun.RunAsync("node", "run", "--config", Path.Combine(net, "node-0.json"));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Failure));
+            Assert.That(Lines(error), Has.Length.EqualTo(1));
+            Assert.That(error, Does.Contain($"Node:{setting} is not set"));
+        }
+    }
+
+    [Test]
+    public async Task A_node_whose_certificate_names_another_validator_refuses_to_start()
+    {
+        var net = _directory.Combine("net");
+        await CliRun.RunAsync("genesis", "new", "--out", net);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(net, "node-0.json")))!;
+        config["Node"]!["TlsCertificate"] = "tls/node-1.crt";
+        config["Node"]!["TlsKey"] = "tls/node-1.key";
+        File.WriteAllText(Path.Combine(net, "node-0.json"), config.ToJsonString());
+
+        var (code, _, error) = await CliRun.RunAsync("node", "run", "--config", Path.Combine(net, "node-0.json"));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Failure));
+            Assert.That(Lines(error), Has.Length.EqualTo(1));
+            Assert.That(error, Does.Contain("Node:TlsCertificate").And.Contain("names 'node-1', not 'node-0'"));
+        }
+    }
+
+    [Test]
+    public async Task Insecure_and_ca_together_are_refused()
+    {
+        var (code, _, error) = await CliRun.RunAsync("status", "--insecure", "--ca", _directory.Combine("ca.crt"));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.Not.Zero);
+            Assert.That(error, Does.Contain("--insecure and --ca"));
         }
     }
 
