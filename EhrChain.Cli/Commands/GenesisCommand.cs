@@ -90,9 +90,10 @@ internal static class GenesisCommand
         var network = new Option<DirectoryInfo>("--network") { Description = "The network directory `genesis new` wrote (holds tls/ca.key).", Required = true };
         var node = new Option<string>("--node-id") { Description = "The validator whose certificate to issue, e.g. node-1.", Required = true };
         var host = new Option<string?>("--host") { Description = "The host name peers reach it by (default: the host of its address in genesis.json)." };
+        var caKey = new Option<FileInfo?>("--ca-key") { Description = "The CA's private key, when it is kept outside the network directory (default DIR/tls/ca.key)." };
         var cert = new Command("cert", "Issue a fresh TLS certificate for one node from the network CA (rotation; the node reloads it without a restart).")
         {
-            network, node, host,
+            network, node, host, caKey,
         };
         cert.SetAction(parse =>
         {
@@ -106,7 +107,7 @@ internal static class GenesisCommand
             var validator = EhrChain.Core.Genesis.GenesisFile.Load(genesisPath).FindValidator(id)
                 ?? throw new CliException($"--node-id: '{id}' is not a validator in '{genesisPath}'.");
             var name = parse.GetValue(host) ?? HostOf(validator.Address);
-            var certificates = new NetworkCertificates(Path.Combine(directory, "tls"));
+            var certificates = new NetworkCertificates(Path.Combine(directory, "tls"), parse.GetValue(caKey)?.FullName);
             using var issued = certificates.Issue(id, name);
 
             global.Output(parse).Result(

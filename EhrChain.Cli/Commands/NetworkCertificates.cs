@@ -12,7 +12,7 @@ namespace EhrChain.Cli.Commands;
 /// keys are written owner-only (0600); the CA key stays in the network directory, so `genesis cert`
 /// can issue a replacement when a node's certificate is rotated.
 /// </summary>
-internal sealed class NetworkCertificates(string directory)
+internal sealed class NetworkCertificates(string directory, string? caKeyPath = null)
 {
     private static readonly TimeSpan CaLifetime = TimeSpan.FromDays(3650);
     private static readonly TimeSpan NodeLifetime = TimeSpan.FromDays(365);
@@ -21,7 +21,8 @@ internal sealed class NetworkCertificates(string directory)
 
     public string Directory { get; } = directory;
     public string CaPath => Path.Combine(Directory, "ca.crt");
-    public string CaKeyPath => Path.Combine(Directory, "ca.key");
+    /// <summary>The CA's private key: in the tls directory unless kept elsewhere (as docker compose does, out of the nodes' reach).</summary>
+    public string CaKeyPath => caKeyPath ?? Path.Combine(Directory, "ca.key");
     public string CertificatePath(string validatorId) => Path.Combine(Directory, $"{validatorId}.crt");
     public string KeyPath(string validatorId) => Path.Combine(Directory, $"{validatorId}.key");
 
