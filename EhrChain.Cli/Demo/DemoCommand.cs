@@ -28,6 +28,7 @@ internal static class DemoCommand
                 {
                     await cluster.StartAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
                     cli.Say($"Nodes up: {string.Join(", ", cluster.Nodes.Select(n => $"{n.Id} {n.ClientAddress}"))}");
+                    cli.Say($"Every call goes over TLS, verified against the demo network's CA ({Path.Combine(directory, "tls", "ca.crt")}); validators talk over mutual TLS.");
                     cli.Say("");
                     var admin = KeyFile.Load(Path.Combine(directory, "keys", "admin.key.json"));
                     var scenario = new DemoScenario(cluster.Nodes.Select(n => n.Client).ToList(), admin, Path.Combine(directory, "keys"), cli.Say, parse.GetValue(global.Timeout));
