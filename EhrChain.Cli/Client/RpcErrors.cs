@@ -20,7 +20,8 @@ internal static class RpcErrors
                 $"the TLS handshake with {node} failed: {TlsReason(e)} (--ca FILE names the network CA, e.g. {Commands.GlobalOptions.DefaultCa}; --insecure only for a plaintext node)")
             { ExitCode = ExitCodes.Unavailable },
             StatusCode.Unavailable when e.Status.Detail.Contains("HTTP/2 handshake", StringComparison.Ordinal) => new CliException(
-                $"cannot reach a node at {node}: it did not answer plaintext HTTP/2 (nodes speak TLS unless run with Node:Insecure=true; drop --insecure)") { ExitCode = ExitCodes.Unavailable },
+                $"cannot reach a node at {node}: it did not answer plaintext HTTP/2 (nodes speak TLS unless run with Node:Insecure=true; drop --insecure)")
+            { ExitCode = ExitCodes.Unavailable },
             StatusCode.Unavailable => new CliException($"cannot reach a node at {node}: {e.Status.Detail}") { ExitCode = ExitCodes.Unavailable },
             StatusCode.DeadlineExceeded when info is null => new CliException($"the node at {node} did not answer in time (--timeout).") { ExitCode = ExitCodes.Unavailable },
             _ => new CliException(info is null ? e.Status.Detail : $"{info.Reason}: {e.Status.Detail}") { ExitCode = ExitCodes.Refused },
