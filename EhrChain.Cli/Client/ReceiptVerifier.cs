@@ -10,8 +10,10 @@ namespace EhrChain.Cli.Client;
 /// said: the transaction's bytes are its id and the digest at its position, the digests make the
 /// header's tx root, the result's audit path makes the results root, the header hashes to the
 /// block hash, and 2f + 1 validators signed COMMIT for (the header's view, its height, the batch
-/// digest of its time and those digests). A node can then neither move a transaction, nor change
-/// its result, nor invent a block.
+/// digest of its time and those digests). A node can then neither move a transaction nor invent
+/// a block. The certificate covers the ordered batch, not what executing it produced: the result
+/// is the one the header's results root commits to, and that root is the answering node's, so a
+/// result is as trustworthy as the block hash, which f + 1 nodes agreeing on settles.
 /// </summary>
 internal static class ReceiptVerifier
 {

@@ -98,7 +98,7 @@ public sealed partial class LedgerService(
             throw ApiErrors.Create(StatusCode.DeadlineExceeded, "NOT_COMMITTED_YET", $"Transaction {txId} was admitted but not committed within {options.MaxWait.TotalSeconds:F0} s; ask for its receipt later.",
                 new Dictionary<string, string> { ["tx_id"] = txId.ToString() });
         }
-        var receipt = Receipt(txId, location, store.GetBlock(location.Height)) ?? throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "The committed block is missing from the store."));
+        var receipt = TransactionReceipts.Of(txId, location, store.GetBlock(location.Height)) ?? throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "The committed block is missing from the store."));
         if (receipt.Result.Code != TxResultCode.Ok)
         {
             var (code, reason) = ApiErrors.ForResult(receipt.Result.Code);
@@ -128,7 +128,7 @@ public sealed partial class LedgerService(
         // One answer for "no such transaction" and "not yours to see", so NOT_FOUND is no oracle of existence.
         var receipt = location is { } found && block is not null && found.Position < block.Transactions.Count
             && new ChainVisibility(view, reader, now).MaySee(block.Transactions[found.Position])
-                ? Receipt(txId, found, block)
+                ? TransactionReceipts.Of(txId, found, block)
                 : null;
         return receipt ?? throw ApiErrors.Create(StatusCode.NotFound, "NOT_FOUND", $"No transaction {txId} in the chain.");
     }
@@ -352,42 +352,6 @@ public sealed partial class LedgerService(
         {
             throw ApiErrors.BadRequest("MALFORMED", "request", "The read request does not decode.");
         }
-    }
-
-    /// <summary>
-    /// A receipt the signer can check offline: the header, the digest of every transaction in the
-    /// block (what the tx root and the certificate's batch digest are computed from, and nothing
-    /// a reader can learn another transaction from), the transaction itself, and the audit path
-    /// of its result to the results root.
-    /// </summary>
-    private static TransactionReceipt? Receipt(Hash txId, TxLocation location, Block? block)
-    {
-        if (block is null || location.Position >= block.Results.Count || location.Position >= block.Transactions.Count)
-        {
-            return null;
-        }
-        var receipt = new TransactionReceipt
-        {
-            TxId = txId.ToString(),
-            Height = location.Height,
-            Position = (uint)location.Position,
-            BlockHash = BlockHashing.HeaderHash(block.Header).ToString(),
-            BlockTimeUnixMs = block.Header.TimeUnixMs,
-            Result = block.Results[location.Position],
-            Certificate = block.Certificate,
-            Header = block.Header,
-            Transaction = block.Transactions[location.Position],
-        };
-        foreach (var transaction in block.Transactions)
-        {
-            receipt.TxDigests.Add(ConsensusHashing.RequestDigest(transaction).ToByteString());
-        }
-        var resultHashes = block.Results.Select(BlockHashing.ResultHash).ToArray();
-        foreach (var sibling in MerkleTree.ComputeProof(resultHashes, location.Position))
-        {
-            receipt.ResultProof.Add(sibling.ToByteString());
-        }
-        return receipt;
     }
 
     /// <summary>
