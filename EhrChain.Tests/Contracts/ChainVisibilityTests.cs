@@ -1,10 +1,10 @@
+using EhrChain.Contracts.Client;
 using EhrChain.Contracts.Queries;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
-using EhrChain.Contracts.Client;
 using EhrChain.Storage.Memory;
 using EhrChain.Tests.Contracts.Support;
 using Google.Protobuf;
