@@ -242,6 +242,32 @@ public sealed class ChainReadTests
     }
 
     [Test]
+    public async Task An_auditor_enrolled_through_the_cli_reads_whole_blocks_and_a_doctor_his_part()
+    {
+        var keys = Path.Combine(_cluster.Directory, "keys");
+        var auditorPath = Path.Combine(keys, "audit-cli.key.json");
+        var bobPath = Path.Combine(keys, "dr-bob-cli.key.json");
+        _drBob.Keys.Save(bobPath);
+        var node = _cluster.Addresses[1];
+        var height = _carolGrant.Height.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var created = await CliRun.RunAsync("keys", "new", "--id", "audit-cli", "--role", "auditor", "--out", auditorPath);
+        var enrolled = await CliRun.RunAsync("tx", "participant", "add", "--keys", auditorPath, "--name", "Audit office", "--as", Path.Combine(keys, "admin.key.json"), "--wait", "--node", node);
+        var whole = await CliRun.RunAsync("query", "block", height, "--as", auditorPath, "--node", node, "--output", "json");
+        var part = await CliRun.RunAsync("query", "block", height, "--as", bobPath, "--node", node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(created.ExitCode, Is.Zero, created.Error);
+            Assert.That(enrolled.ExitCode, Is.Zero, enrolled.Error);
+            Assert.That(whole.ExitCode, Is.Zero, whole.Error);
+            Assert.That(System.Text.Json.Nodes.JsonNode.Parse(whole.Out)!["block"]!["transactions"]!.AsArray(), Is.Not.Empty);
+            Assert.That(part.ExitCode, Is.Zero, part.Error);
+            Assert.That(part.Out, Does.Contain("0 of ").And.Contain("visible to dr-bob"));
+        }
+    }
+
+    [Test]
     public async Task A_revoked_doctors_subscription_stops_showing_the_records_new_transactions()
     {
         var record = _alice.Client.CreateMedicalRecord("rec-sub", [new PlainEntry(EntryKind.Note, "start"u8.ToArray())]);
