@@ -325,6 +325,33 @@ public sealed class ChainReadTests
         }
     }
 
+    [Test]
+    public async Task A_subscriber_suspended_meanwhile_has_the_stream_ended()
+    {
+        var keys = KeyFile.Generate("pat-suspended", KeyRole.Patient);
+        await _admin.SubmitAsync(_admin.Client.AddParticipant(keys, new Profile { Name = "S" }), wait: true, CancellationToken.None);
+        using var subscriber = await Open(0, keys);
+        var from = (await _cluster.StatusAsync(0)).Height + 1;
+        var auth = subscriber.Client.Read(new ReadQuery { Subscribe = new SubscribeQuery { FromHeight = from } });
+        using var cancel = new CancellationTokenSource(Timeout);
+        using var call = _cluster.Client(0).Subscribe(new SubscribeRequest { FromHeight = from, Auth = auth }, cancellationToken: cancel.Token);
+
+        await _admin.SubmitAsync(_admin.Client.SetStatus("pat-suspended", ParticipantStatus.Suspended), wait: true, CancellationToken.None);
+        RpcException? ended = null;
+        try
+        {
+            while (await call.ResponseStream.MoveNext(cancel.Token))
+            {
+            }
+        }
+        catch (RpcException e)
+        {
+            ended = e;
+        }
+
+        Assert.That(ended is null ? default : Describe(ended), Is.EqualTo((StatusCode.PermissionDenied, "READER_NOT_ACTIVE")));
+    }
+
     private static bool Contains(byte[] haystack, string needle) =>
         haystack.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(needle)) >= 0;
 }
