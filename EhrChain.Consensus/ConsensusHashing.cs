@@ -27,16 +27,31 @@ public static class ConsensusHashing
     public static Hash BatchDigest(long timeUnixMs, IReadOnlyList<ByteString> requests)
     {
         ArgumentNullException.ThrowIfNull(requests);
+        return BatchDigestOf(timeUnixMs, requests.Count, requests.Select(RequestDigest));
+    }
+
+    /// <summary>
+    /// <see cref="BatchDigest(long, IReadOnlyList{ByteString})"/> from the request digests alone, so
+    /// a receipt can prove a certificate covers a block without carrying the other transactions.
+    /// </summary>
+    public static Hash BatchDigestOfDigests(long timeUnixMs, IReadOnlyList<Hash> requestDigests)
+    {
+        ArgumentNullException.ThrowIfNull(requestDigests);
+        return BatchDigestOf(timeUnixMs, requestDigests.Count, requestDigests);
+    }
+
+    private static Hash BatchDigestOf(long timeUnixMs, int count, IEnumerable<Hash> requestDigests)
+    {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> header = stackalloc byte[8 + 4];
         BinaryPrimitives.WriteInt64BigEndian(header, timeUnixMs);
-        BinaryPrimitives.WriteUInt32BigEndian(header[8..], (uint)requests.Count);
+        BinaryPrimitives.WriteUInt32BigEndian(header[8..], (uint)count);
         sha.AppendData(BatchPrefix);
         sha.AppendData(header);
         Span<byte> requestHash = stackalloc byte[Hash.Size];
-        foreach (var request in requests)
+        foreach (var requestDigest in requestDigests)
         {
-            RequestDigest(request).WriteTo(requestHash);
+            requestDigest.WriteTo(requestHash);
             sha.AppendData(requestHash);
         }
         Span<byte> digest = stackalloc byte[Hash.Size];

@@ -26,11 +26,12 @@ internal static class BenchCommand
         var inFlight = new Option<int>("--inflight") { Description = "Closed loop: uncommitted transactions per client (default 32).", DefaultValueFactory = _ => 32 };
         var submit = new Option<string>("--submit") { Description = "stream (one SubmitStream per client) or unary (one Submit call per transaction) (default stream).", DefaultValueFactory = _ => "stream" };
         var adminKey = new Option<string?>("--admin-key") { Description = "With --nodes: the network Admin's key file, to enrol the benchmark's participants." };
+        var readerKey = new Option<string?>("--reader-key") { Description = "With --nodes: a validator's or an enrolled auditor's key file, to follow every commit on one signed Subscribe stream." };
         var output = new Option<DirectoryInfo>("--out") { Description = $"Where report.json and report.html go (default {DefaultOut}/).", DefaultValueFactory = _ => new DirectoryInfo(DefaultOut) };
 
         var command = new Command("bench", "Measure committed throughput and submit-to-commit latency of a cluster.")
         {
-            nodes, local, duration, warmup, clients, rate, mix, payload, inFlight, submit, adminKey, output,
+            nodes, local, duration, warmup, clients, rate, mix, payload, inFlight, submit, adminKey, readerKey, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -66,7 +67,8 @@ internal static class BenchCommand
                 parse.GetRequiredValue(output).FullName,
                 parse.GetValue(inFlight),
                 parse.GetValue(adminKey),
-                submitValue);
+                submitValue,
+                parse.GetValue(readerKey));
             if (settings.Validate() is { Count: > 0 } problems)
             {
                 throw new CliException(string.Join(" ", problems)) { ExitCode = ExitCodes.Usage };

@@ -4,6 +4,7 @@ using EhrChain.Cli.Client;
 using EhrChain.Cli.Cluster;
 using EhrChain.Cli.Commands;
 using EhrChain.Cli.Output;
+using EhrChain.Contracts.Client;
 using EhrChain.Core.Keys;
 using EhrChain.Node.Api;
 
@@ -41,6 +42,7 @@ internal sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarge
         {
             IReadOnlyList<NodeTarget> nodes;
             string adminKeyPath;
+            string readerKeyPath;
             if (settings.IsLocal)
             {
                 directory = Directory.CreateTempSubdirectory("ehrchain-bench-").FullName;
@@ -50,11 +52,14 @@ internal sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarge
                 cluster = await ClusterCommand.StartAsync(directory, settings.LocalNodes, timeout, output, cancellationToken, clientPort, peerPort).ConfigureAwait(false);
                 nodes = cluster.Nodes.Select(n => n.Client).ToList();
                 adminKeyPath = Path.Combine(directory, "keys", "admin.key.json");
+                // A validator of the throwaway network sees the whole chain: no auditor to enrol.
+                readerKeyPath = Path.Combine(directory, "keys", $"{cluster.Nodes[0].Id}.key.json");
             }
             else
             {
                 nodes = settings.Nodes.Select(target).ToList();
                 adminKeyPath = settings.AdminKey!;
+                readerKeyPath = settings.ReaderKey!;
             }
             var watched = new List<WatchedProcess>();
             if (cluster is not null)
@@ -69,7 +74,7 @@ internal sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarge
             }
             watched.Add(new WatchedProcess("bench (this process)", Environment.ProcessId));
 
-            var report = await MeasureAsync(nodes, KeyFile.Load(adminKeyPath), crypto, watched, cancellationToken).ConfigureAwait(false);
+            var report = await MeasureAsync(nodes, KeyFile.Load(adminKeyPath), KeyFile.Load(readerKeyPath), crypto, watched, cancellationToken).ConfigureAwait(false);
             report = report with
             {
                 StartedAt = started,
@@ -101,7 +106,7 @@ internal sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarge
         }
     }
 
-    private async Task<BenchReport> MeasureAsync(IReadOnlyList<NodeTarget> nodes, KeyFile admin, CryptoCeiling.Result crypto, IReadOnlyList<WatchedProcess> watched, CancellationToken cancellationToken)
+    private async Task<BenchReport> MeasureAsync(IReadOnlyList<NodeTarget> nodes, KeyFile admin, KeyFile reader, CryptoCeiling.Result crypto, IReadOnlyList<WatchedProcess> watched, CancellationToken cancellationToken)
     {
         var channels = Enumerable.Range(0, settings.Clients).Select(i => NodeChannels.Open(nodes[i % nodes.Count])).ToList();
         using var trackerChannel = NodeChannels.Open(nodes[0]);
@@ -135,7 +140,7 @@ internal sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarge
             try
             {
                 using var stopTracker = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var tracking = tracker.RunAsync(first, startHeight, stopTracker.Token);
+                var tracking = tracker.RunAsync(first, new EhrClient(reader, status.ChainId, TimeProvider.System), startHeight, stopTracker.Token);
                 sampler.Sample(TimeSpan.Zero);
                 _console.Say($"Running: warmup {settings.Warmup.TotalSeconds:F0} s, then {settings.Duration.TotalSeconds:F0} s measured; {settings.RateLabel}, {settings.Clients} clients over {nodes.Count} nodes.");
                 clock.Start();

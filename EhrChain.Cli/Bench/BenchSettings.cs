@@ -26,7 +26,8 @@ internal sealed record BenchSettings(
     string OutDirectory,
     int InFlight,
     string? AdminKey,
-    BenchSubmit Submit = BenchSubmit.Stream)
+    BenchSubmit Submit = BenchSubmit.Stream,
+    string? ReaderKey = null)
 {
     /// <summary>Smallest and largest entry content: the contract takes 28 B – 64 KiB of ciphertext, and AES-GCM adds 28 bytes.</summary>
     public const int MinPayload = 1;
@@ -51,6 +52,10 @@ internal sealed record BenchSettings(
         if (!IsLocal && Nodes.Count > 0 && string.IsNullOrEmpty(AdminKey))
         {
             problems.Add("--nodes needs --admin-key: the benchmark enrols its participants as the network's Admin.");
+        }
+        if (!IsLocal && Nodes.Count > 0 && string.IsNullOrEmpty(ReaderKey))
+        {
+            problems.Add("--nodes needs --reader-key: the benchmark follows commits on a Subscribe stream, which only a validator or an auditor sees whole.");
         }
         if (Duration <= TimeSpan.Zero)
         {

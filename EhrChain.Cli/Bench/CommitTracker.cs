@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using EhrChain.Contracts.Client;
 using EhrChain.Core.Wire;
 using EhrChain.Node.Api;
 using Grpc.Core;
@@ -84,15 +85,21 @@ internal sealed class CommitTracker
         }
     }
 
-    /// <summary>Reads block events from <paramref name="fromHeight"/> on until cancelled, resubscribing after a dropped stream.</summary>
-    public async Task RunAsync(Ledger.LedgerClient ledger, ulong fromHeight, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads block events from <paramref name="fromHeight"/> on until cancelled, resubscribing after
+    /// a dropped stream. <paramref name="reader"/> signs one read request per stream (a validator's
+    /// or an auditor's, who see every outcome), so following commits costs one signature, not one per block.
+    /// </summary>
+    public async Task RunAsync(Ledger.LedgerClient ledger, EhrClient reader, ulong fromHeight, CancellationToken cancellationToken)
     {
         var next = fromHeight;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                using var call = ledger.Subscribe(new SubscribeRequest { FromHeight = next }, cancellationToken: cancellationToken);
+                var request = new SubscribeRequest { FromHeight = next };
+                request.Auth = reader.Read(new ReadQuery { Subscribe = new SubscribeQuery { FromHeight = next } });
+                using var call = ledger.Subscribe(request, cancellationToken: cancellationToken);
                 await foreach (var block in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
                     OnBlock(block);

@@ -100,6 +100,23 @@ internal sealed class LedgerSession : IDisposable
     public async Task<PatientList> PatientsAsync(string providerId, CancellationToken cancellationToken) =>
         await Ledger.ListPatientsAsync(Client.Read(new ReadQuery { ListProviderPatients = new ListProviderPatientsQuery { ProviderId = providerId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>A receipt, asked for with a read request signed for exactly this transaction.</summary>
+    public async Task<TransactionReceipt> TransactionAsync(string txId, CancellationToken cancellationToken) =>
+        await Ledger.GetTransactionAsync(new GetTransactionRequest
+        {
+            TxId = txId,
+            Auth = Client.Read(new ReadQuery { GetTransaction = new GetTransactionQuery { TxId = txId } }),
+        }, Headers, Deadline, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>A block by height, or by hash when <paramref name="height"/> is null: whole for an auditor or a validator, otherwise what this participant may see.</summary>
+    public async Task<BlockResponse> BlockAsync(ulong? height, string? hash, CancellationToken cancellationToken)
+    {
+        var query = height is { } h ? new GetBlockQuery { Height = h } : new GetBlockQuery { Hash = hash ?? "" };
+        var request = height is { } at ? new GetBlockRequest { Height = at } : new GetBlockRequest { Hash = hash ?? "" };
+        request.Auth = Client.Read(new ReadQuery { GetBlock = query });
+        return await Ledger.GetBlockAsync(request, Headers, Deadline, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The record's data keys this participant can open (every epoch sealed to them).</summary>
     public async Task<RecordKeyRing> RecordKeysAsync(string recordId, CancellationToken cancellationToken) =>
         Client.OpenKeys(await RecordAsync(recordId, cancellationToken).ConfigureAwait(false));

@@ -13,7 +13,7 @@ internal static class KeysCommand
         var id = new Option<string>("--id") { Description = "The participant or validator id (letters, digits, '.', '_', '-').", Required = true };
         var role = new Option<KeyRole>("--role")
         {
-            Description = "patient, doctor, laboratory, admin or validator.",
+            Description = "patient, doctor, laboratory, admin, auditor or validator.",
             Required = true,
             CustomParser = result =>
             {
@@ -22,7 +22,7 @@ internal static class KeysCommand
                 {
                     return parsed;
                 }
-                result.AddError($"'{text}' is not a role; use patient, doctor, laboratory, admin or validator.");
+                result.AddError($"'{text}' is not a role; use patient, doctor, laboratory, admin, auditor or validator.");
                 return default;
             },
         };

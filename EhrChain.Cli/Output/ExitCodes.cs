@@ -15,4 +15,7 @@ public static class ExitCodes
 
     /// <summary>`ehrchain verify` found a bad block.</summary>
     public const int ChainInvalid = 5;
+
+    /// <summary>`query tx` got a receipt that does not prove itself against the genesis file.</summary>
+    public const int BadProof = 5;
 }

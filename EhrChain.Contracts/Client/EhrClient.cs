@@ -58,6 +58,7 @@ public sealed class EhrClient
             KeyRole.Doctor => ParticipantRole.Doctor,
             KeyRole.Laboratory => ParticipantRole.Laboratory,
             KeyRole.Admin => ParticipantRole.Admin,
+            KeyRole.Auditor => ParticipantRole.Auditor,
             _ => throw new ArgumentException($"A {keys.Role} key file is not a participant's.", nameof(keys)),
         };
         return AddParticipant(keys.Id, role, profile, keys.Signing.PublicKey, keys.Encryption.PublicKey);

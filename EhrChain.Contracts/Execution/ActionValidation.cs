@@ -96,6 +96,7 @@ internal static class ActionValidation
         ParticipantRole.Doctor => "doctor",
         ParticipantRole.Laboratory => "laboratory",
         ParticipantRole.Admin => "admin",
+        ParticipantRole.Auditor => "auditor",
         _ => "participant of unknown role",
     };
 

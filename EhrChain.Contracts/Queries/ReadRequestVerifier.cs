@@ -19,6 +19,13 @@ public static class ReadRequestVerifier
     public static QueryResult<VerifiedReader> Verify(IStateReader state, SignedReadRequest request, string chainId, DateTimeOffset now, TimeSpan? maxSkew = null)
     {
         ArgumentNullException.ThrowIfNull(state);
+        var decoded = Decode(request, chainId, now, maxSkew);
+        return decoded.IsOk ? VerifyParticipant(state, request, decoded.Value!) : QueryResult.Invalid<VerifiedReader>(decoded.Reason);
+    }
+
+    /// <summary>The request, if it decodes, names this chain and is fresh; its signature is not checked yet.</summary>
+    internal static QueryResult<ReadRequest> Decode(SignedReadRequest request, string chainId, DateTimeOffset now, TimeSpan? maxSkew)
+    {
         ArgumentNullException.ThrowIfNull(request);
         ReadRequest parsed;
         try
@@ -27,19 +34,24 @@ public static class ReadRequestVerifier
         }
         catch (InvalidProtocolBufferException)
         {
-            return QueryResult.Invalid<VerifiedReader>("The read request does not decode.");
+            return QueryResult.Invalid<ReadRequest>("The read request does not decode.");
         }
         if (parsed.ChainId != chainId)
         {
-            return QueryResult.Invalid<VerifiedReader>("The read request is for another chain.");
+            return QueryResult.Invalid<ReadRequest>("The read request is for another chain.");
         }
         // Compared as a window around now, so a hostile timestamp cannot overflow a subtraction.
         var skew = (long)(maxSkew ?? DefaultMaxSkew).TotalMilliseconds;
         var nowMs = now.ToUnixTimeMilliseconds();
         if (parsed.CreatedUnixMs < nowMs - skew || parsed.CreatedUnixMs > nowMs + skew)
         {
-            return QueryResult.Invalid<VerifiedReader>("The read request is too old or from the future; sign a fresh one.");
+            return QueryResult.Invalid<ReadRequest>("The read request is too old or from the future; sign a fresh one.");
         }
+        return QueryResult.Ok(parsed);
+    }
+
+    internal static QueryResult<VerifiedReader> VerifyParticipant(IStateReader state, SignedReadRequest request, ReadRequest parsed)
+    {
         var reader = Core.Identifiers.IsValid(parsed.ReaderId) ? new EhrState(state).Participant(parsed.ReaderId) : null;
         if (reader is null)
         {

@@ -116,7 +116,12 @@ public sealed class RecordQueries
         return QueryResult.Ok(list);
     }
 
-    /// <summary>A doctor's or laboratory's directory of patients: for the provider itself and an Admin.</summary>
+    /// <summary>
+    /// A doctor's or laboratory's directory of patients: for the provider itself and an Admin. A
+    /// patient counts while the provider holds a live grant on one of their records; the stored
+    /// directory entry outlives an expiry (expiry needs no transaction), so it is judged here,
+    /// against the node's clock as GetRecord is.
+    /// </summary>
     public QueryResult<PatientList> ListProviderPatients(string providerId)
     {
         var provider = Lookup(providerId, _state.Participant);
@@ -129,7 +134,7 @@ public sealed class RecordQueries
             return QueryResult.Denied<PatientList>($"Only {provider.Id} and an Admin may list the patients of {provider.Id}.");
         }
         var list = new PatientList();
-        list.Patients.AddRange(_state.Directory(provider.Id));
+        list.Patients.AddRange(_state.Directory(provider.Id).Where(entry => HoldsLiveGrantOnAnyRecordOf(provider.Id, entry.PatientId)));
         return QueryResult.Ok(list);
     }
 
@@ -170,8 +175,13 @@ public sealed class RecordQueries
 
     private bool MayReadContent(MedicalRecord record) => record.OwnerId == _reader.Id || HoldsLiveGrant(record);
 
-    private bool HoldsLiveGrant(MedicalRecord record) =>
-        _state.Grant(record.Id, _reader.Id) is { } grant && GrantLiveness.IsLive(grant, _now);
+    private bool HoldsLiveGrant(MedicalRecord record) => HoldsLiveGrant(record.Id, _reader.Id);
+
+    private bool HoldsLiveGrant(string recordId, string granteeId) =>
+        _state.Grant(recordId, granteeId) is { } grant && GrantLiveness.IsLive(grant, _now);
+
+    private bool HoldsLiveGrantOnAnyRecordOf(string providerId, string patientId) =>
+        _state.RecordsOwnedBy(patientId).Any(r => HoldsLiveGrant(r.RecordId, providerId));
 
     // Ids that could never have been enrolled are not looked up, so no hostile string shapes a state key.
     private static T? Lookup<T>(string id, Func<string, T?> find) where T : class =>

@@ -12,7 +12,52 @@ public static class MerkleTree
     private const byte NodePrefix = 0x01;
 
     /// <summary>The root of an empty list is the zero hash.</summary>
-    public static Hash ComputeRoot(IReadOnlyList<Hash> leaves)
+    public static Hash ComputeRoot(IReadOnlyList<Hash> leaves) => Compute(leaves, -1, null);
+
+    /// <summary>
+    /// The audit path of leaf <paramref name="index"/>: the sibling at each level, leaf level
+    /// first, skipping the levels where the node is the odd one promoted without a sibling.
+    /// </summary>
+    public static IReadOnlyList<Hash> ComputeProof(IReadOnlyList<Hash> leaves, int index)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, leaves.Count);
+        var path = new List<Hash>();
+        Compute(leaves, index, path);
+        return path;
+    }
+
+    /// <summary>Whether <paramref name="leaf"/> is at <paramref name="index"/> of a list of <paramref name="count"/> leaves with this root.</summary>
+    public static bool VerifyProof(Hash leaf, int index, int count, IReadOnlyList<Hash> path, Hash root)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (index < 0 || index >= count)
+        {
+            return false;
+        }
+        Span<byte> buffer = stackalloc byte[1 + 2 * Hash.Size];
+        var node = LeafHash(leaf, buffer);
+        var used = 0;
+        while (count > 1)
+        {
+            var promoted = index % 2 == 0 && index + 1 == count;
+            if (!promoted)
+            {
+                if (used == path.Count)
+                {
+                    return false;
+                }
+                node = index % 2 == 0 ? NodeHash(node, path[used], buffer) : NodeHash(path[used], node, buffer);
+                used++;
+            }
+            index /= 2;
+            count = (count + 1) / 2;
+        }
+        return used == path.Count && node == root;
+    }
+
+    private static Hash Compute(IReadOnlyList<Hash> leaves, int tracked, List<Hash>? path)
     {
         ArgumentNullException.ThrowIfNull(leaves);
         if (leaves.Count == 0)
@@ -24,9 +69,7 @@ public static class MerkleTree
         Span<byte> buffer = stackalloc byte[1 + 2 * Hash.Size];
         for (var i = 0; i < leaves.Count; i++)
         {
-            buffer[0] = LeafPrefix;
-            leaves[i].WriteTo(buffer[1..]);
-            level[i] = Hash.Compute(buffer[..(1 + Hash.Size)]);
+            level[i] = LeafHash(leaves[i], buffer);
         }
 
         var count = level.Length;
@@ -40,13 +83,30 @@ public static class MerkleTree
                     level[next++] = level[i];
                     continue;
                 }
-                buffer[0] = NodePrefix;
-                level[i].WriteTo(buffer[1..]);
-                level[i + 1].WriteTo(buffer[(1 + Hash.Size)..]);
-                level[next++] = Hash.Compute(buffer);
+                if (path is not null && (i == tracked || i + 1 == tracked))
+                {
+                    path.Add(i == tracked ? level[i + 1] : level[i]);
+                }
+                level[next++] = NodeHash(level[i], level[i + 1], buffer);
             }
             count = next;
+            tracked /= 2;
         }
         return level[0];
+    }
+
+    private static Hash LeafHash(Hash leaf, Span<byte> buffer)
+    {
+        buffer[0] = LeafPrefix;
+        leaf.WriteTo(buffer[1..]);
+        return Hash.Compute(buffer[..(1 + Hash.Size)]);
+    }
+
+    private static Hash NodeHash(Hash left, Hash right, Span<byte> buffer)
+    {
+        buffer[0] = NodePrefix;
+        left.WriteTo(buffer[1..]);
+        right.WriteTo(buffer[(1 + Hash.Size)..]);
+        return Hash.Compute(buffer);
     }
 }

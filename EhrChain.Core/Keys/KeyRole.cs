@@ -1,6 +1,6 @@
 namespace EhrChain.Core.Keys;
 
-/// <summary>Who a key file belongs to: one of the four participant roles, or a validator node.</summary>
+/// <summary>Who a key file belongs to: one of the participant roles, or a validator node.</summary>
 public enum KeyRole
 {
     Patient,
@@ -8,4 +8,7 @@ public enum KeyRole
     Laboratory,
     Admin,
     Validator,
+
+    /// <summary>Reads the whole chain for oversight, once an Admin enrols it; signs no record action.</summary>
+    Auditor,
 }

@@ -28,6 +28,7 @@ public sealed partial class LedgerService(
     NodeMetrics metrics,
     AdmissionOptions options,
     TimeProvider time,
+    ReadReplayGuard replays,
     Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime) : Ledger.LedgerBase
 {
     /// <summary>
@@ -97,7 +98,7 @@ public sealed partial class LedgerService(
             throw ApiErrors.Create(StatusCode.DeadlineExceeded, "NOT_COMMITTED_YET", $"Transaction {txId} was admitted but not committed within {options.MaxWait.TotalSeconds:F0} s; ask for its receipt later.",
                 new Dictionary<string, string> { ["tx_id"] = txId.ToString() });
         }
-        var receipt = Receipt(txId, location) ?? throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "The committed block is missing from the store."));
+        var receipt = TransactionReceipts.Of(txId, location, store.GetBlock(location.Height)) ?? throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "The committed block is missing from the store."));
         if (receipt.Result.Code != TxResultCode.Ok)
         {
             var (code, reason) = ApiErrors.ForResult(receipt.Result.Code);
@@ -112,24 +113,59 @@ public sealed partial class LedgerService(
         return response;
     }
 
-    public override Task<TransactionReceipt> GetTransaction(GetTransactionRequest request, ServerCallContext context)
+    public override async Task<TransactionReceipt> GetTransaction(GetTransactionRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        RequireAuth(request.Auth);
         var txId = ParseHash(request.TxId, "tx_id");
-        var location = store.FindTransaction(txId) ?? throw ApiErrors.Create(StatusCode.NotFound, "NOT_FOUND", $"No transaction {txId} in the chain.");
-        return Task.FromResult(Receipt(txId, location) ?? throw ApiErrors.Create(StatusCode.NotFound, "NOT_FOUND", $"No transaction {txId} in the chain."));
+        await CatchUpAsync(context).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        using var view = store.OpenView();
+        var reader = AuthoriseChainRead(view, request.Auth, new ReadQuery { GetTransaction = new GetTransactionQuery { TxId = request.TxId } }, now);
+        var location = store.FindTransaction(txId);
+        var block = location is { } at ? store.GetBlock(at.Height) : null;
+        // One answer for "no such transaction" and "not yours to see", so NOT_FOUND is no oracle of existence.
+        var receipt = location is { } found && block is not null && found.Position < block.Transactions.Count
+            && new ChainVisibility(view, reader, now).MaySee(block.Transactions[found.Position])
+                ? TransactionReceipts.Of(txId, found, block)
+                : null;
+        return receipt ?? throw ApiErrors.Create(StatusCode.NotFound, "NOT_FOUND", $"No transaction {txId} in the chain.");
     }
 
-    public override Task<BlockResponse> GetBlock(GetBlockRequest request, ServerCallContext context)
+    public override async Task<BlockResponse> GetBlock(GetBlockRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var block = request.ByCase switch
+        ArgumentNullException.ThrowIfNull(context);
+        RequireAuth(request.Auth);
+        var query = request.ByCase switch
         {
-            GetBlockRequest.ByOneofCase.Height => store.GetBlock(request.Height),
-            GetBlockRequest.ByOneofCase.Hash => store.GetBlock(ParseHash(request.Hash, "hash")),
+            GetBlockRequest.ByOneofCase.Height => new GetBlockQuery { Height = request.Height },
+            GetBlockRequest.ByOneofCase.Hash => new GetBlockQuery { Hash = request.Hash },
             _ => throw ApiErrors.BadRequest("MALFORMED", "by", "Ask for a block by height or by hash."),
-        } ?? throw ApiErrors.Create(StatusCode.NotFound, "NOT_FOUND", "No such block.");
-        return Task.FromResult(new BlockResponse { Hash = BlockHashing.HeaderHash(block.Header).ToString(), Block = block });
+        };
+        await CatchUpAsync(context).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        using var view = store.OpenView();
+        var reader = AuthoriseChainRead(view, request.Auth, new ReadQuery { GetBlock = query }, now);
+        var block = request.ByCase == GetBlockRequest.ByOneofCase.Height
+            ? store.GetBlock(request.Height)
+            : store.GetBlock(ParseHash(request.Hash, "hash"));
+        if (block is null)
+        {
+            throw ApiErrors.Create(StatusCode.NotFound, "NOT_FOUND", "No such block.");
+        }
+        var response = new BlockResponse { Hash = BlockHashing.HeaderHash(block.Header).ToString() };
+        var visibility = new ChainVisibility(view, reader, now);
+        if (visibility.SeesFullChain)
+        {
+            response.Block = block;
+        }
+        else
+        {
+            response.Filtered = Filtered(block, visibility.VisiblePositions(block));
+        }
+        return response;
     }
 
     public override Task<ParticipantProfile> GetParticipant(SignedReadRequest request, ServerCallContext context) =>
@@ -155,6 +191,12 @@ public sealed partial class LedgerService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
+        RequireAuth(request.Auth);
+        ChainReader reader;
+        using (var view = store.OpenView())
+        {
+            reader = AuthoriseChainRead(view, request.Auth, new ReadQuery { Subscribe = new SubscribeQuery { FromHeight = request.FromHeight, IncludeBlocks = request.IncludeBlocks } }, time.GetUtcNow());
+        }
         var next = request.FromHeight;
         // Ends with the client, or when this node stops (a subscriber resumes elsewhere from its last height).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
@@ -167,7 +209,7 @@ public sealed partial class LedgerService(
             {
                 while (store.GetBlock(next) is { } block)
                 {
-                    await responseStream.WriteAsync(EventOf(block, request.IncludeBlocks), cancel).ConfigureAwait(false);
+                    await responseStream.WriteAsync(EventFor(reader, block, request.IncludeBlocks), cancel).ConfigureAwait(false);
                     next++;
                 }
                 await events.WaitForHeightAsync(next, cancel).ConfigureAwait(false);
@@ -212,11 +254,61 @@ public sealed partial class LedgerService(
         {
             throw ApiErrors.BadRequest("WRONG_QUERY", "request.query", $"This call answers a {expected} query, not {query}.");
         }
+        var now = time.GetUtcNow();
         using var view = store.OpenView();
-        var response = RecordQueries.Answer(view, store, request, genesis.ChainId, time.GetUtcNow());
+        var verified = ReadRequestVerifier.Verify(view, request, genesis.ChainId, now);
+        if (!verified.IsOk)
+        {
+            throw ApiErrors.ForReadStatus(verified.Status, verified.Reason);
+        }
+        RefuseReplay(verified.Value!.Request, now);
+        var response = new RecordQueries(view, store, verified.Value!, now).Execute(verified.Value!.Request.Query);
         return response.Status == ReadStatus.Ok
             ? answer(response)
             : throw ApiErrors.ForReadStatus(response.Status, response.Reason);
+    }
+
+    private static void RequireAuth(SignedReadRequest? auth)
+    {
+        if (auth is null || auth.Request.IsEmpty)
+        {
+            throw ApiErrors.Create(StatusCode.Unauthenticated, "UNAUTHENTICATED",
+                "Chain reads need a signed read request (auth) from an enrolled participant, an auditor or a validator.");
+        }
+    }
+
+    /// <summary>
+    /// Who is reading: the auth must verify, name this very call and its arguments (so a signature
+    /// for one block cannot fetch another, nor open a subscription), and not have been answered before.
+    /// </summary>
+    private ChainReader AuthoriseChainRead(IStateReader view, SignedReadRequest auth, ReadQuery expected, DateTimeOffset now)
+    {
+        var verified = ChainReaderVerifier.Verify(view, genesis, auth, now);
+        if (!verified.IsOk)
+        {
+            throw ApiErrors.ForReadStatus(verified.Status, verified.Reason);
+        }
+        var reader = verified.Value!;
+        if (!expected.Equals(reader.Request.Query))
+        {
+            throw ApiErrors.BadRequest("WRONG_QUERY", "auth.request.query",
+                $"The signed read request names another call or other arguments than this {expected.QueryCase} request; sign one for this call.");
+        }
+        RefuseReplay(reader.Request, now);
+        return reader;
+    }
+
+    private void RefuseReplay(ReadRequest request, DateTimeOffset now)
+    {
+        switch (replays.Remember(request.ReaderId, request.Nonce, request.CreatedUnixMs, now))
+        {
+            case ReadReplayGuard.Outcome.Replayed:
+                throw ApiErrors.BadRequest("READ_REQUEST_REPLAYED", "request.nonce",
+                    "This node has already answered a read request with this reader and nonce; sign a fresh one.");
+            case ReadReplayGuard.Outcome.Full:
+                throw ApiErrors.Create(StatusCode.ResourceExhausted, "READ_REPLAY_MEMORY_FULL",
+                    "This node is remembering as many fresh read requests as it can; retry in a moment.");
+        }
     }
 
     /// <summary>Honours the causality token: waits, at most Admission:MaxWait, until this node has executed the height the client asks for.</summary>
@@ -262,40 +354,81 @@ public sealed partial class LedgerService(
         }
     }
 
-    private TransactionReceipt? Receipt(Hash txId, TxLocation location)
+    /// <summary>
+    /// One block event for one reader, judged against the state as it is now: a participant who
+    /// was suspended meanwhile is cut off, one whose grant was revoked stops seeing the record.
+    /// </summary>
+    private BlockEvent EventFor(ChainReader reader, Block block, bool includeBlock)
     {
-        var block = store.GetBlock(location.Height);
-        if (block is null || location.Position >= block.Results.Count)
+        if (reader.IsValidator)
         {
-            return null;
+            return EventOf(block, includeBlock, null);
         }
-        return new TransactionReceipt
+        using var view = store.OpenView();
+        if (new Contracts.State.EhrState(view).Participant(reader.Id) is not { Status: ParticipantStatus.Active } participant
+            || participant.SigningPublicKey != reader.Participant!.SigningPublicKey)
         {
-            TxId = txId.ToString(),
-            Height = location.Height,
-            Position = (uint)location.Position,
-            BlockHash = BlockHashing.HeaderHash(block.Header).ToString(),
-            BlockTimeUnixMs = block.Header.TimeUnixMs,
-            Result = block.Results[location.Position],
-            Certificate = block.Certificate,
-        };
+            throw ApiErrors.Create(StatusCode.PermissionDenied, "READER_NOT_ACTIVE",
+                $"{reader.Id} was suspended or changed its key while subscribed; subscribe again with a fresh signed request.");
+        }
+        var visibility = new ChainVisibility(view, reader, time.GetUtcNow());
+        return EventOf(block, includeBlock, visibility.SeesFullChain ? null : visibility.VisiblePositions(block));
     }
 
-    private static BlockEvent EventOf(Block block, bool includeBlock)
+    /// <param name="block">The block.</param>
+    /// <param name="includeBlock">Whether the event carries the block (or the filtered block).</param>
+    /// <param name="visible">The positions the reader may see, or null for a reader who sees everything.</param>
+    private static BlockEvent EventOf(Block block, bool includeBlock, IReadOnlyList<int>? visible)
     {
-        var ids = TransactionIds.OfBlock(block);
         var blockEvent = new BlockEvent
         {
             Height = block.Header.Height,
             Hash = BlockHashing.HeaderHash(block.Header).ToString(),
             TimeUnixMs = block.Header.TimeUnixMs,
-            Block = includeBlock ? block : null,
         };
-        for (var i = 0; i < ids.Length; i++)
+        var positions = visible ?? Enumerable.Range(0, block.Transactions.Count).ToArray();
+        foreach (var i in positions)
         {
-            blockEvent.Outcomes.Add(new TransactionOutcome { TxId = ids[i].ToString(), Result = block.Results[i] });
+            blockEvent.Outcomes.Add(new TransactionOutcome
+            {
+                TxId = TransactionIds.OfSignedTransaction(block.Transactions[i].Span).ToString(),
+                Result = block.Results[i],
+                Position = (uint)i,
+            });
+        }
+        if (includeBlock)
+        {
+            if (visible is null)
+            {
+                blockEvent.Block = block;
+            }
+            else
+            {
+                blockEvent.Filtered = Filtered(block, visible);
+            }
         }
         return blockEvent;
+    }
+
+    private static FilteredBlock Filtered(Block block, IReadOnlyList<int> visible)
+    {
+        var filtered = new FilteredBlock
+        {
+            Header = block.Header,
+            Certificate = block.Certificate,
+            TransactionCount = (uint)block.Transactions.Count,
+        };
+        foreach (var i in visible)
+        {
+            filtered.Transactions.Add(new VisibleTransaction
+            {
+                Position = (uint)i,
+                TxId = TransactionIds.OfSignedTransaction(block.Transactions[i].Span).ToString(),
+                Transaction = block.Transactions[i],
+                Result = block.Results[i],
+            });
+        }
+        return filtered;
     }
 
     private static Hash ParseHash(string text, string field) =>

@@ -81,6 +81,7 @@ public static class NodeHost
         services.AddSingleton(new VerifiedSignatures());
         services.AddSingleton(sp => new BlockProducer(sp.GetRequiredService<IChainStore>(), new EhrExecutor(settings.Genesis.ChainId, sp.GetRequiredService<VerifiedSignatures>())));
         services.AddSingleton<ChainEvents>();
+        services.AddSingleton(new ReadReplayGuard());
         services.AddSingleton<NodeMetrics>();
         services.AddSingleton(sp => new AdmissionClock(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TransactionAdmission>();

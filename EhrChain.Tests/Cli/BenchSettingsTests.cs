@@ -95,6 +95,18 @@ public sealed class BenchSettingsTests
         Assert.That((Local() with { LocalNodes = 0, Nodes = ["127.0.0.1:7000"] }).Validate(), Has.Some.Contains("--admin-key"));
 
     [Test]
+    public void Remote_nodes_need_a_reader_key_to_follow_commits()
+    {
+        var remote = Local() with { LocalNodes = 0, Nodes = ["127.0.0.1:7000"], AdminKey = "admin.key.json" };
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(remote.Validate(), Has.Some.Contains("--reader-key"));
+            Assert.That((remote with { ReaderKey = "node-0.key.json" }).Validate(), Is.Empty);
+        }
+    }
+
+    [Test]
     public void A_payload_the_contract_would_refuse_is_caught_before_the_run()
     {
         using (Assert.EnterMultipleScope())

@@ -26,6 +26,18 @@ public sealed class CommitCertificateTests
     }
 
     [Test]
+    public void Batch_digest_from_the_request_digests_alone_equals_the_one_from_the_requests()
+    {
+        var digests = Requests.Select(r => Hash.Compute(r.Span)).ToArray();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ConsensusHashing.BatchDigestOfDigests(1000, digests), Is.EqualTo(ConsensusHashing.BatchDigest(1000, Requests)));
+            Assert.That(ConsensusHashing.BatchDigestOfDigests(1000, digests.Reverse().ToArray()), Is.Not.EqualTo(ConsensusHashing.BatchDigest(1000, Requests)));
+        }
+    }
+
+    [Test]
     public void Certificate_with_a_quorum_of_commit_signatures_verifies()
     {
         var certificate = Certify(view: 2, sequence: 7, signers: 3);

@@ -85,7 +85,7 @@ public sealed class BadInputTests
         {
             try
             {
-                return await _cluster.Client(0).GetTransactionAsync(new GetTransactionRequest { TxId = txId });
+                return await _patient.TransactionAsync(txId, CancellationToken.None);
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && DateTime.UtcNow < deadline)
             {
@@ -291,7 +291,8 @@ public sealed class BadInputTests
     [Test]
     public void A_receipt_asked_for_with_a_malformed_id_names_the_field()
     {
-        var error = Assert.ThrowsAsync<RpcException>(() => _cluster.Client(1).GetTransactionAsync(new GetTransactionRequest { TxId = "xyz" }).ResponseAsync);
+        var auth = _patient.Client.Read(new ReadQuery { GetTransaction = new GetTransactionQuery { TxId = "xyz" } });
+        var error = Assert.ThrowsAsync<RpcException>(() => _cluster.Client(1).GetTransactionAsync(new GetTransactionRequest { TxId = "xyz", Auth = auth }).ResponseAsync);
 
         using (Assert.EnterMultipleScope())
         {

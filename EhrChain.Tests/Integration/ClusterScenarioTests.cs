@@ -194,7 +194,8 @@ public sealed class ClusterScenarioTests
         }
 
         using var cancel = new CancellationTokenSource(Timeout);
-        using var call = cluster.Client(3).Subscribe(new SubscribeRequest { FromHeight = 1 }, cancellationToken: cancel.Token);
+        var auth = admin.Client.Read(new ReadQuery { Subscribe = new SubscribeQuery { FromHeight = 1 } });
+        using var call = cluster.Client(3).Subscribe(new SubscribeRequest { FromHeight = 1, Auth = auth }, cancellationToken: cancel.Token);
         var heights = new List<ulong>();
         var live = admin.SubmitAsync(admin.Client.AddParticipant(KeyFile.Generate("pat-live", KeyRole.Patient), new Profile { Name = "Live" }), wait: true, CancellationToken.None);
         while (heights.Count < 4 && await call.ResponseStream.MoveNext(cancel.Token))

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using EhrChain.Cli.Client;
 using EhrChain.Cli.Commands.Tx;
 using EhrChain.Cli.Output;
+using EhrChain.Consensus;
+using EhrChain.Core.Genesis;
 using EhrChain.Core.Wire;
 using EhrChain.Node.Api;
 using Google.Protobuf;
@@ -15,6 +17,9 @@ internal static class QueryCommand
 {
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
 
+    /// <summary>Where `cluster up` writes the network's genesis file.</summary>
+    private const string DefaultGenesis = ".cluster/genesis.json";
+
     public static Command Create(GlobalOptions global)
     {
         var session = new SessionCommands(global);
@@ -26,8 +31,8 @@ internal static class QueryCommand
             History(session),
             Grants(session),
             Patients(session),
-            Transaction(global),
-            Block(global),
+            Transaction(session),
+            Block(session),
         };
     }
 
@@ -182,42 +187,78 @@ internal static class QueryCommand
         return Signed(session, command);
     }
 
-    private static Command Transaction(GlobalOptions global)
+    private static Command Transaction(SessionCommands session)
     {
         var id = new Argument<string>("tx-id") { Description = "The transaction id (64 hex digits)." };
-        var command = new Command("tx", "A transaction's receipt: block, result, commit certificate.") { id };
-        command.SetAction((parse, ct) => Unsigned(global, parse, async (ledger, cli) =>
+        var genesisOption = new Option<FileInfo?>("--genesis") { Description = $"The network's genesis.json, to check the receipt against (default {DefaultGenesis} when present)." };
+        var command = new Command("tx", "A transaction's receipt (block, result, commit certificate), checked offline against the genesis file.") { id, genesisOption };
+        command.SetAction((parse, ct) =>
         {
-            var receipt = await ledger.GetTransactionAsync(new GetTransactionRequest { TxId = parse.GetRequiredValue(id) }, cancellationToken: ct).ConfigureAwait(false);
-            cli.Result(ToJson(receipt), text => text.Say(
-                $"tx {receipt.TxId}: block {receipt.Height} ({receipt.BlockHash[..8]}) position {receipt.Position}, {receipt.Result.Code}{(receipt.Result.Reason.Length > 0 ? ": " + receipt.Result.Reason : "")}; certified by {receipt.Certificate?.Commits.Count ?? 0} validators"));
-            return ExitCodes.Success;
-        }));
-        return command;
+            var genesisPath = parse.GetValue(genesisOption)?.FullName
+                ?? (File.Exists(DefaultGenesis) ? Path.GetFullPath(DefaultGenesis) : throw new CliException($"No genesis file to check the receipt against: pass --genesis FILE (default {DefaultGenesis})") { ExitCode = ExitCodes.Usage });
+            var validators = ValidatorSet.FromGenesis(LoadGenesis(genesisPath));
+            return session.RunAsync(parse, async (s, cli) =>
+            {
+                var receipt = await s.TransactionAsync(parse.GetRequiredValue(id), ct).ConfigureAwait(false);
+                var problem = ReceiptVerifier.Check(receipt, validators);
+                var json = ToJson(receipt);
+                json["verified"] = problem is null;
+                json["problem"] = problem;
+                cli.Result(json, text => text.Say(
+                    $"tx {receipt.TxId}: block {receipt.Height} ({receipt.BlockHash[..Math.Min(8, receipt.BlockHash.Length)]}) position {receipt.Position}, {receipt.Result?.Code}{(receipt.Result?.Reason.Length > 0 ? ": " + receipt.Result.Reason : "")}; certified by {receipt.Certificate?.Commits.Count ?? 0} validators; "
+                    + (problem is null ? "verified" : $"NOT VERIFIED: {problem}")));
+                return problem is null ? ExitCodes.Success : ExitCodes.BadProof;
+            }, ct);
+        });
+        return Signed(session, command);
     }
 
-    private static Command Block(GlobalOptions global)
+    private static GenesisFile LoadGenesis(string path)
+    {
+        try
+        {
+            return GenesisFile.Load(path);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException(e.Message) { ExitCode = ExitCodes.Usage };
+        }
+    }
+
+    private static Command Block(SessionCommands session)
     {
         var at = new Argument<string>("block") { Description = "A height, or a block hash." };
-        var command = new Command("block", "A block by height or hash.") { at };
-        command.SetAction((parse, ct) => Unsigned(global, parse, async (ledger, cli) =>
+        var command = new Command("block", "A block by height or hash: whole for an auditor or a validator, otherwise only the transactions you may see.") { at };
+        command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
         {
             var text = parse.GetRequiredValue(at);
-            var request = ulong.TryParse(text, out var height) ? new GetBlockRequest { Height = height } : new GetBlockRequest { Hash = text };
-            var response = await ledger.GetBlockAsync(request, cancellationToken: ct).ConfigureAwait(false);
-            var h = response.Block.Header;
+            var response = ulong.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var height)
+                ? await s.BlockAsync(height, null, ct).ConfigureAwait(false)
+                : await s.BlockAsync(null, text, ct).ConfigureAwait(false);
+            var h = response.Block?.Header ?? response.Filtered.Header;
+            var certificate = response.Block?.Certificate ?? response.Filtered.Certificate;
             cli.Result(ToJson(response), t =>
             {
                 t.Say($"block {h.Height} {response.Hash}");
                 t.Say($"  prev {Convert.ToHexStringLower(h.PrevHash.Span)}  time {Time(h.TimeUnixMs)}  proposer {h.Proposer}  view {h.View}");
-                t.Say($"  {response.Block.Transactions.Count} transactions, {response.Block.Results.Count(r => r.Code == TxResultCode.Ok)} ok; certified by {response.Block.Certificate?.Commits.Count ?? 0} validators");
+                if (response.Block is { } block)
+                {
+                    t.Say($"  {block.Transactions.Count} transactions, {block.Results.Count(r => r.Code == TxResultCode.Ok)} ok; certified by {certificate?.Commits.Count ?? 0} validators");
+                    return;
+                }
+                var filtered = response.Filtered;
+                t.Say($"  {filtered.Transactions.Count} of {filtered.TransactionCount} transactions visible to {s.Id}; certified by {certificate?.Commits.Count ?? 0} validators");
+                foreach (var tx in filtered.Transactions)
+                {
+                    t.Say($"  #{tx.Position} {tx.TxId} {tx.Result.Code}{(tx.Result.Reason.Length > 0 ? ": " + tx.Result.Reason : "")}");
+                }
             });
             return ExitCodes.Success;
-        }));
-        return command;
+        }, ct));
+        return Signed(session, command);
     }
 
-    /// <summary>Reads that need no identity (receipts, blocks, status).</summary>
+    /// <summary>Reads that need no identity (status).</summary>
     internal static async Task<int> Unsigned(GlobalOptions global, ParseResult parse, Func<Ledger.LedgerClient, CliOutput, Task<int>> action)
     {
         var node = global.Target(parse);

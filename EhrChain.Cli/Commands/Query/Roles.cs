@@ -10,6 +10,7 @@ internal static class Roles
         ParticipantRole.Doctor => "doctor",
         ParticipantRole.Laboratory => "laboratory",
         ParticipantRole.Admin => "admin",
+        ParticipantRole.Auditor => "auditor",
         _ => "unknown",
     };
 }

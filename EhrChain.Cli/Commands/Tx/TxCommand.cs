@@ -49,7 +49,8 @@ internal static class TxCommand
                 KeyRole.Doctor => ParticipantRole.Doctor,
                 KeyRole.Laboratory => ParticipantRole.Laboratory,
                 KeyRole.Admin => ParticipantRole.Admin,
-                _ => throw new CliException($"'{identity.Id}' has a {identity.Role} key file; enrol patients, doctors, laboratories or admins."),
+                KeyRole.Auditor => ParticipantRole.Auditor,
+                _ => throw new CliException($"'{identity.Id}' has a {identity.Role} key file; enrol patients, doctors, laboratories, admins or auditors."),
             };
             var tx = s.Client.AddParticipant(identity.Id, role, profile.Build(parse, role, parse.GetRequiredValue(name)), identity.SigningKey, identity.EncryptionKey);
             return await Submission.SubmitAsync(s, cli, tx, parse.GetValue(wait), $"Enrol {identity.Role.ToString().ToLowerInvariant()} '{identity.Id}'", ct).ConfigureAwait(false);
