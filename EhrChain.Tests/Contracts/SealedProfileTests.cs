@@ -275,11 +275,20 @@ public sealed class SealedProfileTests
         var drBob = _net.Doctor("dr-bob");
         var labCity = _net.Laboratory("lab-city");
         var mallory = _net.Stranger("mallory");
+        var drRead = _net.Doctor("dr-read");
+        var drGone = _net.Doctor("dr-gone");
         var record = _net.RecordOf(alice, "rec-1");
         _net.GrantLab(record, labCity);
+        _net.GrantDoctor(record, drRead, Permission.Read);
+        _net.ExpectOk(_net.Admin.Client.SetStatus("dr-gone", ParticipantStatus.Suspended));
 
         var refused = new[]
         {
+            drRead.Client.AppendEntries(record.Keys, [Entries.Note("read-only")]),
+            alice.Client.GrantAccess(record.Keys, drGone.Holder, Permission.Read),
+            alice.Client.GrantAccess(record.Keys, new KeyHolder("mallory", mallory.Holder.EncryptionKey), Permission.Read),
+            alice.Client.RevokeAccess(record.Keys, "mallory", []).Transaction,
+            _net.Admin.Client.SetStatus("mallory", ParticipantStatus.Suspended),
             mallory.Client.CreateMedicalRecord("rec-m").Transaction,
             drBob.Client.AppendEntries(RecordKeyRing.FromKey("rec-1", 0, ContentCipher.GenerateKey()), [Entries.Note("x")]),
             labCity.Client.AppendEntries(record.Keys, [Entries.Note("not a lab result")]),
@@ -294,7 +303,7 @@ public sealed class SealedProfileTests
         };
         var block = _net.Commit(refused);
 
-        var names = new[] { "alice", "dr-bob", "lab-city", "mallory", "rec-1", "rec-m", "rec-x", _net.Admin.Id };
+        var names = new[] { "alice", "dr-bob", "dr-read", "dr-gone", "lab-city", "mallory", "rec-1", "rec-m", "rec-x", _net.Admin.Id };
         using (Assert.EnterMultipleScope())
         {
             Assert.That(block.Results.Select(r => r.Code), Has.None.EqualTo(TxResultCode.Ok));
