@@ -194,6 +194,20 @@ public sealed class CliFlowTests
     }
 
     [Test]
+    public async Task Changing_another_participants_profile_is_refused_by_the_node_not_by_the_cli()
+    {
+        var (code, _, error) = await CliRun.RunAsync("tx", "participant", "update", "--id", "pat-ada", "--name", "Not Ada", "--as", "dr-bob", "--node", _node, "--wait");
+        var stillAda = await Ok("query", "participant", "pat-ada", "--as", "pat-ada", "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Refused));
+            Assert.That(error, Does.Contain("ACCESS_DENIED").And.Contain("only their own details"));
+            Assert.That(stillAda, Does.Contain("Ada Lovelace"));
+        }
+    }
+
+    [Test]
     public async Task Enrolment_refuses_a_doctor_without_a_licence_before_anything_is_sent()
     {
         await Ok("keys", "new", "--alias", "dr-nolicence", "--role", "doctor");
