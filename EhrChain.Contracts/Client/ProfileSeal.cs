@@ -13,6 +13,8 @@ namespace EhrChain.Contracts.Client;
 /// </summary>
 public static class ProfileSeal
 {
+    public const int PaddingBlock = 64;
+
     public static SealedProfile Seal(string participantId, uint version, Profile profile, byte[] profileKey, IEnumerable<KeyHolder> readers)
     {
         ArgumentNullException.ThrowIfNull(profile);
@@ -20,13 +22,25 @@ public static class ProfileSeal
         var sealedProfile = new SealedProfile
         {
             Version = version,
-            Ciphertext = ByteString.CopyFrom(ContentCipher.Encrypt(profileKey, profile.ToByteArray(), ProfileBinding.AssociatedData(participantId, version))),
+            Ciphertext = ByteString.CopyFrom(ContentCipher.Encrypt(profileKey, Padded(profile).ToByteArray(), ProfileBinding.AssociatedData(participantId, version))),
         };
         foreach (var reader in readers.DistinctBy(r => r.Id, StringComparer.Ordinal))
         {
             sealedProfile.Readers.Add(SealKey(profileKey, reader));
         }
         return sealedProfile;
+    }
+
+    /// <summary>The profile with zero padding up to the next multiple of <see cref="PaddingBlock"/> bytes (the padding field's tag and one length byte included).</summary>
+    public static Profile Padded(Profile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var padded = profile.Clone();
+        padded.Padding = ByteString.Empty;
+        var size = padded.CalculateSize();
+        var target = (size + 2 + PaddingBlock - 1) / PaddingBlock * PaddingBlock;
+        padded.Padding = ByteString.CopyFrom(new byte[target - size - 2]);
+        return padded;
     }
 
     public static ReaderKey SealKey(byte[] profileKey, KeyHolder reader)
@@ -62,7 +76,9 @@ public static class ProfileSeal
         try
         {
             var clear = ContentCipher.Decrypt(profileKey, sealedProfile.Ciphertext.Span, ProfileBinding.AssociatedData(participantId, sealedProfile.Version));
-            return Profile.Parser.ParseFrom(clear);
+            var profile = Profile.Parser.ParseFrom(clear);
+            profile.Padding = ByteString.Empty;
+            return profile;
         }
         catch (Exception e) when (e is CryptographicException or InvalidProtocolBufferException)
         {

@@ -163,6 +163,22 @@ public sealed class SealedProfileTests
     }
 
     [Test]
+    public void A_short_and_a_long_name_give_ciphertexts_of_the_same_length()
+    {
+        var key = ContentCipher.GenerateKey();
+        var shortName = ProfileSeal.Seal("p-1", 1, new Profile { Name = "Al" }, key, []);
+        var longName = ProfileSeal.Seal("p-1", 1, new Profile { Name = "Bartholomew Fitzwilliam-Okonkwo" }, key, []);
+        var longer = ProfileSeal.Seal("p-1", 1, new Profile { Name = new string('x', 70) }, key, []);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(longName.Ciphertext.Length, Is.EqualTo(shortName.Ciphertext.Length));
+            Assert.That(longer.Ciphertext.Length, Is.EqualTo(shortName.Ciphertext.Length + ProfileSeal.PaddingBlock), "lengths come in steps of the padding block");
+            Assert.That(ProfileSeal.Open("p-1", longName, key), Is.EqualTo(new Profile { Name = "Bartholomew Fitzwilliam-Okonkwo" }), "the padding is gone once opened");
+        }
+    }
+
+    [Test]
     public void Enrolment_without_a_sealed_profile_is_refused()
     {
         var bob = _net.Stranger("bob");
