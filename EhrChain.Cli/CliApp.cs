@@ -19,6 +19,7 @@ public static class CliApp
         var root = new RootCommand("EhrChain: a permissioned blockchain for electronic health records.");
         global.AddTo(root);
         root.Subcommands.Add(KeysCommand.Create(global));
+        root.Subcommands.Add(AliasCommand.Create(global));
         root.Subcommands.Add(GenesisCommand.Create(global));
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(ClusterCommand.Create(global));

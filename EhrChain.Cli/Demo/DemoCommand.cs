@@ -58,6 +58,12 @@ internal static class DemoCommand
                             ["revokedDoctorRead"] = outcome.RevokedDoctorReadRefused,
                         },
                         ["revokedDoctorCannotDecrypt"] = outcome.RevokedDoctorCannotDecrypt,
+                        ["sealedProfiles"] = new JsonObject
+                        {
+                            ["grantedDoctorReadsPatientName"] = outcome.DoctorASawPatientName,
+                            ["ungrantedDoctorSeesItSealed"] = outcome.DoctorBSawProfileSealed,
+                            ["revokedDoctorNoLongerHandedTheKey"] = outcome.RevokedDoctorLostProfileKey,
+                        },
                     },
                     text => text.Say(outcome.Succeeded
                         ? "Done: every rule held, and all four nodes hold the same head hash."

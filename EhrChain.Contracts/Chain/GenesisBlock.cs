@@ -9,7 +9,9 @@ namespace EhrChain.Contracts.Chain;
 
 /// <summary>
 /// Block 0: no transactions, the first Admin enrolled, and a state root chained onto the genesis
-/// file's hash, so two networks with different genesis files never share a block 0.
+/// file's hash, so two networks with different genesis files never share a block 0. The Admin is
+/// enrolled without a profile: the genesis file's name stays off the chain, and the Admin seals a
+/// profile of their own with their first UpdateParticipant.
 /// </summary>
 public static class GenesisBlock
 {
@@ -26,7 +28,6 @@ public static class GenesisBlock
         {
             Id = admin.Id,
             Role = ParticipantRole.Admin,
-            Profile = new Profile { Name = admin.Name },
             SigningPublicKey = ByteString.CopyFrom(admin.SigningKey.Bytes),
             EncryptionPublicKey = ByteString.CopyFrom(admin.EncryptionKey.Bytes),
             Status = ParticipantStatus.Active,

@@ -34,15 +34,22 @@ public sealed class EhrClient
 
     public KeyHolder AsKeyHolder() => new(_identity.Id, _identity.Encryption.PublicKey);
 
-    public SignedTransaction AddParticipant(string participantId, ParticipantRole role, Profile profile, SigningPublicKey signingKey, EncryptionPublicKey encryptionKey)
+    /// <summary>
+    /// Enrols a participant with their profile sealed to them, to this (enrolling) Admin and to
+    /// <paramref name="moreReaders"/>: the chain carries only ciphertext and sealed keys.
+    /// </summary>
+    public SignedTransaction AddParticipant(
+        string participantId, ParticipantRole role, Profile profile, SigningPublicKey signingKey, EncryptionPublicKey encryptionKey,
+        IEnumerable<KeyHolder>? moreReaders = null)
     {
         ArgumentNullException.ThrowIfNull(signingKey);
         ArgumentNullException.ThrowIfNull(encryptionKey);
+        var readers = new[] { new KeyHolder(participantId, encryptionKey), AsKeyHolder() }.Concat(moreReaders ?? []);
         return Sign(p => p.AddParticipant = new AddParticipant
         {
             ParticipantId = participantId,
             Role = role,
-            Profile = profile,
+            SealedProfile = ProfileSeal.Seal(participantId, 1, profile, ContentCipher.GenerateKey(), readers),
             SigningPublicKey = ByteString.CopyFrom(signingKey.Bytes),
             EncryptionPublicKey = ByteString.CopyFrom(encryptionKey.Bytes),
         });
@@ -64,8 +71,28 @@ public sealed class EhrClient
         return AddParticipant(keys.Id, role, profile, keys.Signing.PublicKey, keys.Encryption.PublicKey);
     }
 
-    public SignedTransaction UpdateProfile(string participantId, Profile profile) =>
-        Sign(p => p.UpdateParticipant = new UpdateParticipant { ParticipantId = participantId, Profile = profile });
+    /// <summary>
+    /// Replaces a participant's profile with <paramref name="version"/> (the current one plus one)
+    /// under a fresh key sealed to exactly <paramref name="readers"/>: changing the profile, sharing
+    /// it with someone more, and withdrawing it from someone are all this one transaction.
+    /// </summary>
+    public SignedTransaction UpdateProfile(string participantId, uint version, Profile profile, IEnumerable<KeyHolder> readers) =>
+        Sign(p => p.UpdateParticipant = new UpdateParticipant
+        {
+            ParticipantId = participantId,
+            SealedProfile = ProfileSeal.Seal(participantId, version, profile, ContentCipher.GenerateKey(), readers),
+        });
+
+    /// <summary>The profile key of <paramref name="participant"/> as sealed to this client, or null when they do not share it with this client.</summary>
+    public byte[]? OpenProfileKey(ParticipantProfile participant)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        return ProfileSeal.OpenKey(participant.SealedProfile, Id, _identity.Encryption);
+    }
+
+    /// <summary>The profile of <paramref name="participant"/> in clear, or null when it is not shared with this client (or has none).</summary>
+    public Profile? OpenProfile(ParticipantProfile participant) =>
+        OpenProfileKey(participant) is { } key ? ProfileSeal.Open(participant.Id, participant.SealedProfile, key) : null;
 
     /// <summary>Replaces this participant's own public keys; either may be null to keep it.</summary>
     public SignedTransaction ChangeOwnKeys(SigningPublicKey? signingKey, EncryptionPublicKey? encryptionKey) =>
@@ -93,8 +120,12 @@ public sealed class EhrClient
         return new KeyedTransaction(Sign(p => p.CreateMedicalRecord = action), keys);
     }
 
-    /// <summary>Grants a doctor access, sealing the data key of every epoch to them so they can read the whole record.</summary>
-    public SignedTransaction GrantAccess(RecordKeyRing keys, KeyHolder doctor, Permission permission, DateTimeOffset? expires = null)
+    /// <summary>
+    /// Grants a doctor access, sealing the data key of every epoch to them so they can read the
+    /// whole record; with <paramref name="profileKey"/> (this owner's profile key) the doctor can
+    /// read the patient's profile too.
+    /// </summary>
+    public SignedTransaction GrantAccess(RecordKeyRing keys, KeyHolder doctor, Permission permission, DateTimeOffset? expires = null, byte[]? profileKey = null)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(doctor);
@@ -104,12 +135,13 @@ public sealed class EhrClient
             DoctorId = doctor.Id,
             Permission = permission,
             ExpiresUnixMs = expires?.ToUnixTimeMilliseconds() ?? 0,
+            ProfileKey = profileKey is null ? null : ProfileSeal.SealKey(profileKey, doctor),
         };
         action.SealedKeys.AddRange(SealEveryEpoch(keys, doctor));
         return Sign(p => p.GrantAccess = action);
     }
 
-    public SignedTransaction GrantAccessToLab(RecordKeyRing keys, KeyHolder laboratory, DateTimeOffset? expires = null)
+    public SignedTransaction GrantAccessToLab(RecordKeyRing keys, KeyHolder laboratory, DateTimeOffset? expires = null, byte[]? profileKey = null)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(laboratory);
@@ -118,6 +150,7 @@ public sealed class EhrClient
             RecordId = keys.RecordId,
             LaboratoryId = laboratory.Id,
             ExpiresUnixMs = expires?.ToUnixTimeMilliseconds() ?? 0,
+            ProfileKey = profileKey is null ? null : ProfileSeal.SealKey(profileKey, laboratory),
         };
         action.SealedKeys.AddRange(SealEveryEpoch(keys, laboratory));
         return Sign(p => p.GrantAccessToLab = action);
@@ -226,8 +259,10 @@ public sealed class EhrClient
         }
     }
 
-    private SignedTransaction Sign(Action<TransactionPayload> setAction)
+    /// <summary>Signs a transaction carrying whatever action <paramref name="setAction"/> sets, as built: for actions the typed methods do not make.</summary>
+    public SignedTransaction Sign(Action<TransactionPayload> setAction)
     {
+        ArgumentNullException.ThrowIfNull(setAction);
         var payload = new TransactionPayload
         {
             ChainId = _chainId,

@@ -1,3 +1,4 @@
+using EhrChain.Contracts.State;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
 using Google.Protobuf;
@@ -11,48 +12,55 @@ internal static class ActionValidation
     public const int MaxTextLength = 200;
     public const int MaxEntriesPerTransaction = 32;
     public const int MaxEntryCiphertextBytes = 64 * 1024;
+    public const int MaxProfileCiphertextBytes = 4 * 1024;
+    public const int MaxProfileReaders = 64;
 
     private static readonly int SealedDataKeySize = SealedBox.SealedSize(ContentCipher.KeySize);
 
     public static TxResult? CheckId(string id, string what) =>
-        Core.Identifiers.IsValid(id) ? null : TxResults.Invalid($"The {what} '{Clip(id)}' is not a valid id.");
+        Core.Identifiers.IsValid(id) ? null : TxResults.Invalid($"The {what} is not a valid id.");
 
-    public static TxResult? CheckProfile(ParticipantRole role, Profile? profile)
+    /// <summary>
+    /// A sealed profile as far as the engine can judge it without reading it: ciphertext of a
+    /// plausible size, the expected version, between one and <see cref="MaxProfileReaders"/>
+    /// readers, each once, each an enrolled participant (or the participant being enrolled) with a
+    /// key of the sealed-key shape, and the participant among them. Reasons name no one.
+    /// </summary>
+    public static TxResult? CheckSealedProfile(EhrState state, string participantId, SealedProfile? profile, uint expectedVersion)
     {
         if (profile is null)
         {
-            return TxResults.Invalid("A profile with a name is required.");
+            return TxResults.Invalid("A sealed profile is required.");
         }
-        if (TextProblem(profile.Name, "name", required: true) is { } nameProblem)
+        if (profile.Ciphertext.Length <= ContentCipher.Overhead || profile.Ciphertext.Length > MaxProfileCiphertextBytes)
         {
-            return nameProblem;
+            return TxResults.Invalid($"The sealed profile must be AES-GCM ciphertext of at most {MaxProfileCiphertextBytes} bytes.");
         }
-        var expected = role switch
+        if (profile.Version != expectedVersion)
         {
-            ParticipantRole.Doctor => Profile.RoleProfileOneofCase.Doctor,
-            ParticipantRole.Laboratory => Profile.RoleProfileOneofCase.Laboratory,
-            _ => Profile.RoleProfileOneofCase.None,
-        };
-        if (profile.RoleProfileCase != expected)
+            return TxResults.Invalid($"The sealed profile must be version {expectedVersion}, not {profile.Version}.");
+        }
+        if (profile.Readers.Count > MaxProfileReaders)
         {
-            return TxResults.Invalid(expected switch
+            return TxResults.Invalid($"A profile may be sealed to at most {MaxProfileReaders} readers.");
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var reader in profile.Readers)
+        {
+            if (!seen.Add(reader.ReaderId))
             {
-                Profile.RoleProfileOneofCase.Doctor => "A doctor's profile must carry the doctor details (licence number, specialty, organisation).",
-                Profile.RoleProfileOneofCase.Laboratory => "A laboratory's profile must carry the laboratory details (organisation, accreditation).",
-                _ => $"A {RoleName(role)} profile carries a name only, no doctor or laboratory details.",
-            });
+                return TxResults.Invalid("The profile key is sealed to the same reader twice.");
+            }
+            if (!IsSealedDataKey(reader.SealedKey))
+            {
+                return TxResults.Invalid("A profile reader's key is not a sealed key.");
+            }
+            if (reader.ReaderId != participantId && (!Core.Identifiers.IsValid(reader.ReaderId) || state.Participant(reader.ReaderId) is null))
+            {
+                return TxResults.Invalid("Every profile reader must be an enrolled participant.");
+            }
         }
-        return profile.RoleProfileCase switch
-        {
-            Profile.RoleProfileOneofCase.Doctor =>
-                TextProblem(profile.Doctor.LicenceNumber, "licence number", required: true)
-                ?? TextProblem(profile.Doctor.Specialty, "specialty", required: true)
-                ?? TextProblem(profile.Doctor.Organisation, "organisation", required: true),
-            Profile.RoleProfileOneofCase.Laboratory =>
-                TextProblem(profile.Laboratory.Organisation, "organisation", required: true)
-                ?? TextProblem(profile.Laboratory.Accreditation, "accreditation", required: true),
-            _ => null,
-        };
+        return seen.Contains(participantId) ? null : TxResults.Invalid("The profile key must be sealed to the participant themselves.");
     }
 
     public static TxResult? CheckSigningKey(ByteString key) =>
@@ -89,22 +97,4 @@ internal static class ActionValidation
         }
         return null;
     }
-
-    public static string RoleName(ParticipantRole role) => role switch
-    {
-        ParticipantRole.Patient => "patient",
-        ParticipantRole.Doctor => "doctor",
-        ParticipantRole.Laboratory => "laboratory",
-        ParticipantRole.Admin => "admin",
-        ParticipantRole.Auditor => "auditor",
-        _ => "participant of unknown role",
-    };
-
-    /// <summary>Ids echoed into reasons are clipped, so a hostile id cannot bloat the block.</summary>
-    public static string Clip(string text) => text.Length <= Core.Identifiers.MaxLength ? text : text[..Core.Identifiers.MaxLength] + "...";
-
-    private static TxResult? TextProblem(string value, string what, bool required) =>
-        required && string.IsNullOrWhiteSpace(value) ? TxResults.Invalid($"The {what} is required.")
-        : value.Length > MaxTextLength ? TxResults.Invalid($"The {what} is longer than {MaxTextLength} characters.")
-        : null;
 }

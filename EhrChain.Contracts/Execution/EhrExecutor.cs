@@ -70,15 +70,15 @@ public sealed class EhrExecutor
         var signer = new State.EhrState(blockState).Participant(payload.SignerId);
         if (signer is null)
         {
-            return TxResults.Reject(TxResultCode.UnknownSigner, $"The signer '{ActionValidation.Clip(payload.SignerId)}' is not an enrolled participant.");
+            return TxResults.Reject(TxResultCode.UnknownSigner, "The signer is not an enrolled participant.");
         }
         if (!SignatureHolds(tx, signer.SigningPublicKey))
         {
-            return TxResults.Reject(TxResultCode.BadSignature, $"The signature is not {signer.Id}'s signature of this transaction.");
+            return TxResults.Reject(TxResultCode.BadSignature, "The signature is not the signer's signature of this transaction.");
         }
         if (signer.Status != ParticipantStatus.Active)
         {
-            return TxResults.Reject(TxResultCode.ParticipantSuspended, $"{signer.Id} is suspended; none of their transactions are accepted.");
+            return TxResults.Reject(TxResultCode.ParticipantSuspended, "The signer is suspended; none of their transactions are accepted.");
         }
 
         var context = new TransactionContext(signer, tx.Id, block, position, blockState);

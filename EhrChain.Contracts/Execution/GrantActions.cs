@@ -9,12 +9,12 @@ namespace EhrChain.Contracts.Execution;
 internal static class GrantActions
 {
     public static TxResult GrantToDoctor(TransactionContext tx, GrantAccess action) =>
-        Grant(tx, action.RecordId, action.DoctorId, ParticipantRole.Doctor, action.Permission, action.ExpiresUnixMs, action.SealedKeys);
+        Grant(tx, action.RecordId, action.DoctorId, ParticipantRole.Doctor, action.Permission, action.ExpiresUnixMs, action.SealedKeys, action.ProfileKey);
 
     // A laboratory reads the record and appends lab results, so its grant is always read-write;
     // what it may write is limited by entry kind, not by the grant.
     public static TxResult GrantToLab(TransactionContext tx, GrantAccessToLab action) =>
-        Grant(tx, action.RecordId, action.LaboratoryId, ParticipantRole.Laboratory, Permission.ReadWrite, action.ExpiresUnixMs, action.SealedKeys);
+        Grant(tx, action.RecordId, action.LaboratoryId, ParticipantRole.Laboratory, Permission.ReadWrite, action.ExpiresUnixMs, action.SealedKeys, action.ProfileKey);
 
     public static TxResult RevokeFromDoctor(TransactionContext tx, RevokeAccess action) =>
         Revoke(tx, action.RecordId, action.DoctorId, ParticipantRole.Doctor, action.RotatedKeys);
@@ -24,7 +24,7 @@ internal static class GrantActions
 
     private static TxResult Grant(
         TransactionContext tx, string recordId, string granteeId, ParticipantRole granteeRole,
-        Permission permission, long expiresUnixMs, RepeatedField<EpochKey> sealedKeys)
+        Permission permission, long expiresUnixMs, RepeatedField<EpochKey> sealedKeys, ReaderKey? profileKey)
     {
         if (OwnedRecord(tx, recordId, "grant access to", out var record) is { } refused)
         {
@@ -33,17 +33,17 @@ internal static class GrantActions
         var grantee = tx.State.Participant(granteeId);
         if (grantee is null)
         {
-            return TxResults.NotFound($"No participant '{Clip(granteeId)}' is enrolled.");
+            return TxResults.NotFound("The grantee is not an enrolled participant.");
         }
         if (grantee.Role != granteeRole)
         {
             return TxResults.Invalid(granteeRole == ParticipantRole.Doctor
-                ? $"{grantee.Id} is not a doctor; GrantAccess is for doctors."
-                : $"{grantee.Id} is not a laboratory; GrantAccessToLab is for laboratories.");
+                ? "The grantee is not a doctor; GrantAccess is for doctors."
+                : "The grantee is not a laboratory; GrantAccessToLab is for laboratories.");
         }
         if (grantee.Status != ParticipantStatus.Active)
         {
-            return TxResults.Invalid($"{grantee.Id} is suspended and cannot be granted access.");
+            return TxResults.Invalid("The grantee is suspended and cannot be granted access.");
         }
         if (permission is not (Permission.Read or Permission.ReadWrite))
         {
@@ -57,6 +57,11 @@ internal static class GrantActions
         {
             return TxResults.Reject(TxResultCode.StaleKeyEpoch,
                 $"The grant must carry the data key of every epoch 0 to {record.KeyEpoch}, in order, sealed to the grantee.");
+        }
+        var owner = tx.Signer;
+        if (profileKey is not null && ProfileKeyProblem(owner, grantee.Id, profileKey) is { } badProfileKey)
+        {
+            return badProfileKey;
         }
 
         // Granting again replaces the earlier grant: a new permission or expiry, or a fresh start after a revocation.
@@ -96,6 +101,10 @@ internal static class GrantActions
                 SinceUnixMs = tx.Now,
             });
         }
+        if (profileKey is not null)
+        {
+            tx.Put(StateKeys.Participant(owner.Id), WithProfileReader(owner, profileKey));
+        }
         tx.RecordChange(StateKeys.RecordHistory(record.Id), new Change
         {
             Kind = ChangeKind.AccessGranted,
@@ -116,13 +125,13 @@ internal static class GrantActions
         var grant = tx.State.Grant(record.Id, granteeId);
         if (grant is null || GrantLiveness.IsRevoked(grant))
         {
-            return TxResults.NotFound($"'{Clip(granteeId)}' holds no unrevoked grant on record '{record.Id}'.");
+            return TxResults.NotFound("The grantee holds no unrevoked grant on the record.");
         }
         if (grant.GranteeRole != granteeRole)
         {
             return TxResults.Invalid(granteeRole == ParticipantRole.Doctor
-                ? $"{granteeId} is not a doctor; use RevokeAccessFromLab for laboratories."
-                : $"{granteeId} is not a laboratory; use RevokeAccess for doctors.");
+                ? "The grantee is not a doctor; use RevokeAccessFromLab for laboratories."
+                : "The grantee is not a laboratory; use RevokeAccess for doctors.");
         }
 
         // Ordinal order keeps the reason text, like everything else, the same on every node.
@@ -138,21 +147,22 @@ internal static class GrantActions
         {
             if (!supplied.Add(key.ReaderId))
             {
-                return TxResults.Invalid($"The rotated key is sealed to '{Clip(key.ReaderId)}' twice.");
+                return TxResults.Invalid("The rotated key is sealed to the same reader twice.");
             }
             if (!IsSealedDataKey(key.SealedKey))
             {
-                return TxResults.Invalid($"The rotated key for '{Clip(key.ReaderId)}' is not a sealed data key.");
+                return TxResults.Invalid("A rotated key is not a sealed data key.");
             }
         }
         if (!required.SetEquals(supplied))
         {
-            var missing = required.Except(supplied).Order(StringComparer.Ordinal).ToList();
-            var extra = supplied.Except(required).Order(StringComparer.Ordinal).Select(Clip).ToList();
+            // Counts, not ids: the reason is stored in the block, and ids would say who reads the record.
+            var missing = required.Except(supplied).Count();
+            var extra = supplied.Except(required).Count();
             return TxResults.Invalid(
                 "The rotated key must be sealed to exactly the owner and the remaining live grantees"
-                + (missing.Count > 0 ? $"; missing: {string.Join(", ", missing)}" : "")
-                + (extra.Count > 0 ? $"; not entitled: {string.Join(", ", extra)}" : "")
+                + (missing > 0 ? $"; {missing} missing" : "")
+                + (extra > 0 ? $"; {extra} not entitled" : "")
                 + ".");
         }
 
@@ -178,6 +188,12 @@ internal static class GrantActions
         if (!HoldsAnotherLiveGrant(tx, granteeId, record))
         {
             tx.Delete(StateKeys.DirectoryEntry(granteeId, record.OwnerId));
+            // Sharing stops with the last grant: the reader gets no sealed profile key from now on.
+            // What they already opened they may have kept; the next profile version uses a fresh key.
+            if (tx.Signer.SealedProfile is { } sealedProfile && sealedProfile.Readers.Any(r => r.ReaderId == granteeId))
+            {
+                tx.Put(StateKeys.Participant(tx.Signer.Id), WithoutProfileReader(tx.Signer, granteeId));
+            }
         }
         tx.RecordChange(StateKeys.RecordHistory(record.Id), new Change
         {
@@ -194,9 +210,42 @@ internal static class GrantActions
         record = tx.State.Record(recordId)!;
         if (record is null)
         {
-            return TxResults.NotFound($"No medical record '{Clip(recordId)}' exists.");
+            return TxResults.NotFound("No medical record with this id exists.");
         }
         return record.OwnerId == tx.Signer.Id ? null : TxResults.Denied($"Only the record's owner may {what} it.");
+    }
+
+    /// <summary>A profile key handed over with a grant: sealed to that grantee, with an owner profile to add it to, and room for one more reader.</summary>
+    private static TxResult? ProfileKeyProblem(Participant owner, string granteeId, ReaderKey profileKey)
+    {
+        if (profileKey.ReaderId != granteeId || !IsSealedDataKey(profileKey.SealedKey))
+        {
+            return TxResults.Invalid("The profile key of a grant must be a sealed key for the grantee.");
+        }
+        if (owner.SealedProfile is not { } sealedProfile)
+        {
+            return TxResults.Invalid("The owner has no sealed profile to share.");
+        }
+        var alreadyReader = sealedProfile.Readers.Any(r => r.ReaderId == granteeId);
+        return !alreadyReader && sealedProfile.Readers.Count >= MaxProfileReaders
+            ? TxResults.Invalid($"The owner's profile is already sealed to {MaxProfileReaders} readers.")
+            : null;
+    }
+
+    private static Participant WithProfileReader(Participant owner, ReaderKey profileKey)
+    {
+        var updated = WithoutProfileReader(owner, profileKey.ReaderId);
+        updated.SealedProfile.Readers.Add(profileKey.Clone());
+        return updated;
+    }
+
+    private static Participant WithoutProfileReader(Participant owner, string readerId)
+    {
+        var updated = owner.Clone();
+        var keep = updated.SealedProfile.Readers.Where(r => r.ReaderId != readerId).ToList();
+        updated.SealedProfile.Readers.Clear();
+        updated.SealedProfile.Readers.AddRange(keep);
+        return updated;
     }
 
     private static bool CoversEveryEpoch(RepeatedField<EpochKey> keys, uint currentEpoch)

@@ -18,7 +18,6 @@ internal static class ParticipantActions
             return TxResults.Invalid("The role must be Patient, Doctor, Laboratory, Admin or Auditor.");
         }
         if ((CheckId(action.ParticipantId, "participant id")
-            ?? CheckProfile(action.Role, action.Profile)
             ?? CheckSigningKey(action.SigningPublicKey)
             ?? CheckEncryptionKey(action.EncryptionPublicKey)) is { } invalid)
         {
@@ -26,14 +25,23 @@ internal static class ParticipantActions
         }
         if (tx.State.Participant(action.ParticipantId) is not null)
         {
-            return TxResults.Reject(TxResultCode.AlreadyExists, $"Participant '{action.ParticipantId}' is already enrolled.");
+            return TxResults.Reject(TxResultCode.AlreadyExists, "The participant id is already enrolled.");
+        }
+        if (CheckSealedProfile(tx.State, action.ParticipantId, action.SealedProfile, expectedVersion: 1) is { } badProfile)
+        {
+            return badProfile;
+        }
+        if (!action.SealedProfile.Readers.Any(r => r.ReaderId == tx.Signer.Id))
+        {
+            // The enrolling Admin keeps a way to read and correct what they enrolled.
+            return TxResults.Invalid("The profile key must be sealed to the enrolling Admin too.");
         }
 
         tx.Put(StateKeys.Participant(action.ParticipantId), new Participant
         {
             Id = action.ParticipantId,
             Role = action.Role,
-            Profile = action.Profile,
+            SealedProfile = action.SealedProfile,
             SigningPublicKey = action.SigningPublicKey,
             EncryptionPublicKey = action.EncryptionPublicKey,
             Status = ParticipantStatus.Active,
@@ -53,7 +61,7 @@ internal static class ParticipantActions
         var target = tx.State.Participant(action.ParticipantId);
         if (target is null)
         {
-            return TxResults.NotFound($"No participant '{Clip(action.ParticipantId)}' is enrolled.");
+            return TxResults.NotFound("No participant with this id is enrolled.");
         }
         var isSelf = target.Id == tx.Signer.Id;
         var isAdmin = tx.Signer.Role == ParticipantRole.Admin;
@@ -64,7 +72,7 @@ internal static class ParticipantActions
 
         var changesKeys = !action.SigningPublicKey.IsEmpty || !action.EncryptionPublicKey.IsEmpty;
         var changesStatus = action.Status != ParticipantStatus.Unspecified;
-        if (action.Profile is null && !changesKeys && !changesStatus)
+        if (action.SealedProfile is null && !changesKeys && !changesStatus)
         {
             return TxResults.Invalid("The update changes nothing.");
         }
@@ -88,7 +96,8 @@ internal static class ParticipantActions
                 return TxResults.Invalid("The status must be Active or Suspended.");
             }
         }
-        if (action.Profile is not null && CheckProfile(target.Role, action.Profile) is { } badProfile)
+        if (action.SealedProfile is not null
+            && CheckSealedProfile(tx.State, target.Id, action.SealedProfile, expectedVersion: (target.SealedProfile?.Version ?? 0) + 1) is { } badProfile)
         {
             return badProfile;
         }
@@ -102,9 +111,9 @@ internal static class ParticipantActions
         }
 
         var updated = target.Clone();
-        if (action.Profile is not null)
+        if (action.SealedProfile is not null)
         {
-            updated.Profile = action.Profile;
+            updated.SealedProfile = action.SealedProfile;
         }
         if (!action.SigningPublicKey.IsEmpty)
         {

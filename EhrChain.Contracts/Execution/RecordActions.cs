@@ -32,7 +32,7 @@ internal static class RecordActions
         }
         if (tx.State.Record(action.RecordId) is not null)
         {
-            return TxResults.Reject(TxResultCode.AlreadyExists, $"Medical record '{action.RecordId}' already exists.");
+            return TxResults.Reject(TxResultCode.AlreadyExists, "The record id is already taken.");
         }
 
         var record = new MedicalRecord
@@ -62,7 +62,7 @@ internal static class RecordActions
         var record = tx.State.Record(action.RecordId);
         if (record is null)
         {
-            return TxResults.NotFound($"No medical record '{Clip(action.RecordId)}' exists.");
+            return TxResults.NotFound("No medical record with this id exists.");
         }
         if (action.Entries.Count == 0)
         {
@@ -76,10 +76,10 @@ internal static class RecordActions
         {
             return badEntries;
         }
-        if (LapsedKeyHolder(tx, record) is { } lapsed)
+        if (HasLapsedKeyHolder(tx, record))
         {
             return TxResults.Reject(TxResultCode.StaleKeyEpoch,
-                $"The grant of {lapsed} has expired but {lapsed} still holds the current data key; the owner must rotate it (revoke {lapsed}) before more entries are written.");
+                "The grant of a reader who holds the current data key has expired; the owner must rotate the key (revoke that reader) before more entries are written.");
         }
 
         var change = new Change { Kind = ChangeKind.EntriesAppended, SubjectId = record.Id, KeyEpoch = record.KeyEpoch };
@@ -108,11 +108,11 @@ internal static class RecordActions
         var grant = tx.State.Grant(record.Id, tx.Signer.Id);
         if (grant is null || GrantLiveness.IsRevoked(grant))
         {
-            return TxResults.Denied($"{tx.Signer.Id} holds no live grant on record '{record.Id}'.");
+            return TxResults.Denied("The signer holds no live grant on the record.");
         }
         if (GrantLiveness.IsExpired(grant, tx.Now))
         {
-            return TxResults.Reject(TxResultCode.Expired, $"The grant of {tx.Signer.Id} on record '{record.Id}' expired before this block.");
+            return TxResults.Reject(TxResultCode.Expired, "The signer's grant on the record expired before this block.");
         }
         if (tx.Signer.Role == ParticipantRole.Laboratory)
         {
@@ -120,11 +120,11 @@ internal static class RecordActions
         }
         if (grant.Permission != Permission.ReadWrite)
         {
-            return TxResults.Denied($"The grant of {tx.Signer.Id} on record '{record.Id}' is read-only.");
+            return TxResults.Denied("The signer's grant on the record is read-only.");
         }
         if (tx.State.DirectoryEntry(tx.Signer.Id, record.OwnerId) is null)
         {
-            return TxResults.Denied($"Patient {record.OwnerId} is not in the directory of {tx.Signer.Id}.");
+            return TxResults.Denied("The record's owner is not in the signer's directory of patients.");
         }
         return anyLabResult ? TxResults.Denied("A doctor may append clinical entries only; lab results come from laboratories.") : null;
     }
@@ -134,13 +134,12 @@ internal static class RecordActions
     /// happens without a transaction and so without a rotation; refusing new entries under such a
     /// key is what keeps them unreadable by a party whose grant has lapsed.
     /// </summary>
-    private static string? LapsedKeyHolder(TransactionContext tx, MedicalRecord record) =>
-        record.HoldersExpireByUnixMs == 0 || tx.Now < record.HoldersExpireByUnixMs
-            ? null
-            : tx.State.SealedKeys(record.Id, record.KeyEpoch)
+    private static bool HasLapsedKeyHolder(TransactionContext tx, MedicalRecord record) =>
+        record.HoldersExpireByUnixMs != 0 && tx.Now >= record.HoldersExpireByUnixMs
+        && tx.State.SealedKeys(record.Id, record.KeyEpoch)
             .Where(k => k.ReaderId != record.OwnerId)
             .Select(k => k.ReaderId)
-            .FirstOrDefault(reader => tx.State.Grant(record.Id, reader) is not { } grant || !GrantLiveness.IsLive(grant, tx.Now));
+            .Any(reader => tx.State.Grant(record.Id, reader) is not { } grant || !GrantLiveness.IsLive(grant, tx.Now));
 
     private static void Append(TransactionContext tx, MedicalRecord record, RepeatedField<NewEntry> entries, Change change)
     {

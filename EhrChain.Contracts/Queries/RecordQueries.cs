@@ -62,7 +62,7 @@ public sealed class RecordQueries
         {
             Id = participant.Id,
             Role = participant.Role,
-            Profile = participant.Profile,
+            SealedProfile = SealedProfileFor(participant),
             SigningPublicKey = participant.SigningPublicKey,
             EncryptionPublicKey = participant.EncryptionPublicKey,
             Status = participant.Status,
@@ -169,6 +169,22 @@ public sealed class RecordQueries
         var list = new GrantList();
         list.Grants.AddRange(_state.Grants(record.Id));
         return QueryResult.Ok(list);
+    }
+
+    /// <summary>
+    /// The ciphertext for anyone; every reader's sealed key for the participant and an Admin (who
+    /// re-seal it when the profile changes); for anyone else only their own key, since the list of
+    /// a patient's readers is the list of who treats them.
+    /// </summary>
+    private SealedProfile? SealedProfileFor(Participant participant)
+    {
+        if (participant.SealedProfile is not { } sealedProfile || IsAdmin || _reader.Id == participant.Id)
+        {
+            return participant.SealedProfile;
+        }
+        var visible = new SealedProfile { Ciphertext = sealedProfile.Ciphertext, Version = sealedProfile.Version };
+        visible.Readers.AddRange(sealedProfile.Readers.Where(r => r.ReaderId == _reader.Id));
+        return visible;
     }
 
     private bool IsAdmin => _reader.Role == ParticipantRole.Admin;

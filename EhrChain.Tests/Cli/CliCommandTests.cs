@@ -18,10 +18,19 @@ public sealed class CliCommandTests
     private TempDirectory _directory = null!;
 
     [SetUp]
-    public void CreateDirectory() => _directory = new TempDirectory();
+    public void CreateDirectory()
+    {
+        _directory = new TempDirectory();
+        // Nothing a test runs may write into the real ~/.ehrchain.
+        Environment.SetEnvironmentVariable("EHRCHAIN_HOME", _directory.Combine("home"));
+    }
 
     [TearDown]
-    public void RemoveDirectory() => _directory.Dispose();
+    public void RemoveDirectory()
+    {
+        Environment.SetEnvironmentVariable("EHRCHAIN_HOME", null);
+        _directory.Dispose();
+    }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
@@ -43,7 +52,9 @@ public sealed class CliCommandTests
 
     [TestCase("keys", "new", "--id", "dr x", "--role", "doctor", "--out", "x.json")]
     [TestCase("keys", "new", "--id", "dr", "--role", "emperor", "--out", "x.json")]
-    [TestCase("keys", "new", "--id", "dr", "--role", "doctor")]
+    [TestCase("keys", "new", "--role", "doctor")]
+    [TestCase("keys", "new", "--alias", "bad/alias", "--role", "doctor")]
+    [TestCase("tx", "participant", "update", "--id", "pat-ada", "--as", "missing.key.json")]
     [TestCase("genesis", "new", "--out", "net", "--validators", "5")]
     [TestCase("tx", "record", "create", "--id", "r", "--as", "missing.key.json")]
     [TestCase("verify", "--data", "no-such-dir")]

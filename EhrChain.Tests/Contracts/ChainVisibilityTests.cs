@@ -103,7 +103,7 @@ public sealed class ChainVisibilityTests
     public void An_admin_sees_enrolments_and_what_it_signed_but_no_record_transaction()
     {
         var block = MixedBlock(out _);
-        var update = _net.Commit(_drBob.Client.UpdateProfile("dr-bob", Profiles.For(KeyRole.Doctor, "Bob")));
+        var update = _net.Commit(_drBob.Client.UpdateProfile("dr-bob", 2, Profiles.For(KeyRole.Doctor, "Bob"), [_drBob.Holder]));
 
         using (Assert.EnterMultipleScope())
         {

@@ -78,7 +78,7 @@ public sealed class ExecutorTests
     [Test]
     public void Transaction_without_an_action_is_malformed()
     {
-        var tx = Tamper.Edit(_alice, _alice.Client.UpdateProfile("alice", new Profile { Name = "A" }), p => p.ClearAction());
+        var tx = Tamper.Edit(_alice, _alice.Client.UpdateProfile("alice", 2, new Profile { Name = "A" }, [_alice.Holder]), p => p.ClearAction());
 
         Assert.That(_net.CommitOne(tx).Code, Is.EqualTo(TxResultCode.Malformed));
     }
@@ -111,7 +111,7 @@ public sealed class ExecutorTests
     [Test]
     public void Duplicate_within_one_batch_is_refused()
     {
-        var tx = _alice.Client.UpdateProfile("alice", new Profile { Name = "Alice" });
+        var tx = _alice.Client.UpdateProfile("alice", 2, new Profile { Name = "Alice" }, [_alice.Holder]);
 
         var block = _net.Commit(tx, tx);
 
@@ -121,7 +121,7 @@ public sealed class ExecutorTests
     [Test]
     public void Replay_of_a_transaction_from_an_earlier_block_is_refused()
     {
-        var tx = _alice.Client.UpdateProfile("alice", new Profile { Name = "Alice" });
+        var tx = _alice.Client.UpdateProfile("alice", 2, new Profile { Name = "Alice" }, [_alice.Holder]);
         _net.ExpectOk(tx);
 
         Assert.That(_net.CommitOne(tx).Code, Is.EqualTo(TxResultCode.DuplicateTx));
@@ -150,8 +150,8 @@ public sealed class ExecutorTests
     {
         var newKeys = KeyFile.Generate("alice", KeyRole.Patient);
         var change = _alice.Client.ChangeOwnKeys(newKeys.Signing.PublicKey, null);
-        var withOldKey = _alice.Client.UpdateProfile("alice", new Profile { Name = "old" });
-        var withNewKey = _net.ActorFor(newKeys).Client.UpdateProfile("alice", new Profile { Name = "new" });
+        var withOldKey = _alice.Client.UpdateProfile("alice", 2, new Profile { Name = "old" }, [_alice.Holder]);
+        var withNewKey = _net.ActorFor(newKeys).Client.UpdateProfile("alice", 2, new Profile { Name = "new" }, [_alice.Holder]);
 
         var block = _net.Commit(change, withOldKey, withNewKey);
 

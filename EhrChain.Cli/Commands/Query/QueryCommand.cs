@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using EhrChain.Cli.Client;
 using EhrChain.Cli.Commands.Tx;
+using EhrChain.Cli.Local;
 using EhrChain.Cli.Output;
 using EhrChain.Consensus;
 using EhrChain.Core.Genesis;
@@ -46,23 +47,34 @@ internal static class QueryCommand
 
     private static string Time(long unixMs) => unixMs == 0 ? "-" : DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
+    private static string Resolve(string aliasOrId) => LocalHome.Current().Aliases().Resolve(aliasOrId);
+
+    private static string Describe(string id) => LocalHome.Current().Aliases().Describe(id);
+
     private static Command Participant(SessionCommands session)
     {
-        var id = new Argument<string>("id") { Description = "The participant." };
-        var command = new Command("participant", "A participant's public profile.") { id };
+        var id = new Argument<string>("id") { Description = "The participant (alias or id)." };
+        var command = new Command("participant", "A participant's public keys and status, and their profile decrypted when it is shared with you.") { id };
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
         {
-            var p = await s.ParticipantAsync(parse.GetRequiredValue(id), ct).ConfigureAwait(false);
-            cli.Result(ToJson(p), text =>
+            var p = await s.ParticipantAsync(Resolve(parse.GetRequiredValue(id)), ct).ConfigureAwait(false);
+            var profile = s.Client.OpenProfile(p);
+            var json = ToJson(p);
+            json["profile"] = profile is null ? null : ToJson(profile);
+            cli.Result(json, text =>
             {
-                text.Say($"{p.Id}: {p.Profile?.Name} ({Roles.Name(p.Role)}, {p.Status.ToString().ToLowerInvariant()})");
-                if (p.Profile?.Doctor is { } d)
+                text.Say($"{Describe(p.Id)}: {profile?.Name ?? "(sealed)"} ({Roles.Name(p.Role)}, {p.Status.ToString().ToLowerInvariant()})");
+                if (profile?.Doctor is { } d)
                 {
                     text.Say($"  licence {d.LicenceNumber}, {d.Specialty}, {d.Organisation}");
                 }
-                if (p.Profile?.Laboratory is { } l)
+                if (profile?.Laboratory is { } l)
                 {
                     text.Say($"  {l.Organisation}, accreditation {l.Accreditation}");
+                }
+                if (p.SealedProfile is { } sealedProfile && (p.Id == s.Id || s.Keys.Role == Core.Keys.KeyRole.Admin))
+                {
+                    text.Say($"  profile version {sealedProfile.Version}, sealed to {string.Join(", ", sealedProfile.Readers.Select(r => Describe(r.ReaderId)))}");
                 }
             });
             return ExitCodes.Success;
@@ -72,11 +84,11 @@ internal static class QueryCommand
 
     private static Command Record(SessionCommands session)
     {
-        var id = new Argument<string>("record") { Description = "The record." };
+        var id = new Argument<string>("record") { Description = "The record (alias or id)." };
         var command = new Command("record", "A record with its entries, decrypted where you hold the key.") { id };
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
         {
-            var view = await s.RecordAsync(parse.GetRequiredValue(id), ct).ConfigureAwait(false);
+            var view = await s.RecordAsync(Resolve(parse.GetRequiredValue(id)), ct).ConfigureAwait(false);
             var entries = view.ReaderKeys.Count == 0 ? [] : s.Client.Decrypt(view);
             var json = ToJson(view.Record);
             json["entries"] = new JsonArray(entries.Select(e => (JsonNode)new JsonObject
@@ -92,7 +104,7 @@ internal static class QueryCommand
             cli.Result(json, text =>
             {
                 var r = view.Record;
-                text.Say($"Record {r.Id} of {r.OwnerId}, created {Time(r.CreatedUnixMs)}, key epoch {r.KeyEpoch}, {r.EntryCount} entries");
+                text.Say($"Record {Describe(r.Id)} of {Describe(r.OwnerId)}, created {Time(r.CreatedUnixMs)}, key epoch {r.KeyEpoch}, {r.EntryCount} entries");
                 if (view.ReaderKeys.Count == 0)
                 {
                     text.Say("  (metadata only: you hold no key to this record's entries)");
@@ -102,7 +114,7 @@ internal static class QueryCommand
                 {
                     e.Entry.Index.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     EntryArguments.NameOf(e.Entry.Kind),
-                    e.Entry.AuthorId,
+                    Describe(e.Entry.AuthorId),
                     Time(e.Entry.TimeUnixMs),
                     e.Entry.KeyEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     e.IsReadable ? System.Text.Encoding.UTF8.GetString(e.Content!) : $"[not readable: {e.Problem}]",
@@ -115,14 +127,14 @@ internal static class QueryCommand
 
     private static Command Records(SessionCommands session)
     {
-        var patient = new Option<string?>("--patient") { Description = "Whose records (default: yourself)." };
+        var patient = new Option<string?>("--patient") { Description = "Whose records, alias or id (default: yourself)." };
         var command = new Command("records", "The records of a patient.") { patient };
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
         {
-            var list = await s.RecordsAsync(parse.GetValue(patient) ?? s.Id, ct).ConfigureAwait(false);
+            var list = await s.RecordsAsync(parse.GetValue(patient) is { } who ? Resolve(who) : s.Id, ct).ConfigureAwait(false);
             cli.Table(["record", "owner", "created", "entries", "epoch"], list.Records.Select(r => new[]
             {
-                r.Id, r.OwnerId, Time(r.CreatedUnixMs), r.EntryCount.ToString(System.Globalization.CultureInfo.InvariantCulture), r.KeyEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Describe(r.Id), Describe(r.OwnerId), Time(r.CreatedUnixMs), r.EntryCount.ToString(System.Globalization.CultureInfo.InvariantCulture), r.KeyEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }));
             return ExitCodes.Success;
         }, ct));
@@ -131,17 +143,17 @@ internal static class QueryCommand
 
     private static Command History(SessionCommands session)
     {
-        var id = new Argument<string>("record") { Description = "The record." };
+        var id = new Argument<string>("record") { Description = "The record (alias or id)." };
         var command = new Command("history", "Every change to a record: who, when, which block.") { id };
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
         {
-            var history = await s.HistoryAsync(parse.GetRequiredValue(id), ct).ConfigureAwait(false);
+            var history = await s.HistoryAsync(Resolve(parse.GetRequiredValue(id)), ct).ConfigureAwait(false);
             cli.Table(["height", "time", "change", "by", "detail", "tx"], history.Changes.Select(c => new[]
             {
                 c.Height.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Time(c.TimeUnixMs),
                 c.Kind.ToString(),
-                c.AuthorId,
+                Describe(c.AuthorId),
                 Detail(c),
                 Convert.ToHexStringLower(c.TxId.Span)[..Math.Min(16, c.TxId.Length * 2)],
             }));
@@ -154,20 +166,20 @@ internal static class QueryCommand
         change.Kind switch
         {
             ChangeKind.EntriesAppended => string.Join(", ", change.EntryKinds.Select(EntryArguments.NameOf)),
-            ChangeKind.AccessGranted or ChangeKind.AccessRevoked => $"{change.GranteeId} (epoch {change.KeyEpoch})",
+            ChangeKind.AccessGranted or ChangeKind.AccessRevoked => $"{Describe(change.GranteeId)} (epoch {change.KeyEpoch})",
             _ => "",
         };
 
     private static Command Grants(SessionCommands session)
     {
-        var id = new Argument<string>("record") { Description = "The record." };
+        var id = new Argument<string>("record") { Description = "The record (alias or id)." };
         var command = new Command("grants", "Who has been granted access to a record.") { id };
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
         {
-            var grants = await s.GrantsAsync(parse.GetRequiredValue(id), ct).ConfigureAwait(false);
+            var grants = await s.GrantsAsync(Resolve(parse.GetRequiredValue(id)), ct).ConfigureAwait(false);
             cli.Table(["grantee", "role", "permission", "granted", "expires", "revoked"], grants.Grants.Select(g => new[]
             {
-                g.GranteeId, Roles.Name(g.GranteeRole), g.Permission.ToString(), Time(g.GrantedUnixMs), Time(g.ExpiresUnixMs), Time(g.RevokedUnixMs),
+                Describe(g.GranteeId), Roles.Name(g.GranteeRole), g.Permission.ToString(), Time(g.GrantedUnixMs), Time(g.ExpiresUnixMs), Time(g.RevokedUnixMs),
             }));
             return ExitCodes.Success;
         }, ct));
@@ -176,12 +188,18 @@ internal static class QueryCommand
 
     private static Command Patients(SessionCommands session)
     {
-        var provider = new Option<string?>("--provider") { Description = "Whose patients (default: yourself)." };
-        var command = new Command("patients", "A doctor's or laboratory's patients.") { provider };
+        var provider = new Option<string?>("--provider") { Description = "Whose patients, alias or id (default: yourself)." };
+        var command = new Command("patients", "A doctor's or laboratory's patients, with the names the patients shared with you.") { provider };
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
         {
-            var list = await s.PatientsAsync(parse.GetValue(provider) ?? s.Id, ct).ConfigureAwait(false);
-            cli.Table(["patient", "since"], list.Patients.Select(p => new[] { p.PatientId, Time(p.SinceUnixMs) }));
+            var list = await s.PatientsAsync(parse.GetValue(provider) is { } who ? Resolve(who) : s.Id, ct).ConfigureAwait(false);
+            var rows = new List<string[]>();
+            foreach (var p in list.Patients)
+            {
+                var name = s.Client.OpenProfile(await s.ParticipantAsync(p.PatientId, ct).ConfigureAwait(false))?.Name ?? "(sealed)";
+                rows.Add([Describe(p.PatientId), name, Time(p.SinceUnixMs)]);
+            }
+            cli.Table(["patient", "name", "since"], rows);
             return ExitCodes.Success;
         }, ct));
         return Signed(session, command);

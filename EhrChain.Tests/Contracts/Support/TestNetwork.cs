@@ -2,6 +2,7 @@ using EhrChain.Contracts.Chain;
 using EhrChain.Contracts.Client;
 using EhrChain.Contracts.Execution;
 using EhrChain.Contracts.Queries;
+using EhrChain.Contracts.State;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
@@ -80,6 +81,20 @@ internal sealed class TestNetwork : IDisposable
 
     /// <summary>A participant with keys but not enrolled on the chain.</summary>
     public Actor Stranger(string id, KeyRole role = KeyRole.Patient) => ActorFor(KeyFile.Generate(id, role));
+
+    /// <summary>An enrolled participant as a key holder, from their public profile on the chain.</summary>
+    public KeyHolder HolderOf(string participantId)
+    {
+        using var view = Store.OpenView();
+        var participant = new EhrState(view).Participant(participantId) ?? throw new InvalidOperationException($"{participantId} is not enrolled.");
+        return new KeyHolder(participant.Id, EncryptionPublicKey.FromBytes(participant.EncryptionPublicKey.Span));
+    }
+
+    public bool HasParticipant(string participantId)
+    {
+        using var view = Store.OpenView();
+        return new EhrState(view).Participant(participantId) is not null;
+    }
 
     public Actor ActorFor(KeyFile keys) => new(keys, new EhrClient(keys, ChainId, Clock));
 

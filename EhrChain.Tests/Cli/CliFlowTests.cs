@@ -1,0 +1,254 @@
+using System.Text.Json.Nodes;
+using EhrChain.Cli.Output;
+using EhrChain.Core.Keys;
+using EhrChain.Tests.Integration;
+using EhrChain.Tests.Support;
+
+namespace EhrChain.Tests.Cli;
+
+/// <summary>
+/// The CLI against four real nodes, the way a person uses it: key files in $EHRCHAIN_HOME under
+/// local aliases, opaque ids on the chain, profiles shown decrypted only to whom may read them,
+/// and refusals reported as the node judged the write.
+/// </summary>
+[NonParallelizable]
+public sealed class CliFlowTests
+{
+    private TestCluster _cluster = null!;
+    private TempDirectory _home = null!;
+    private string _node = "";
+    private string _admin = "";
+
+    [OneTimeSetUp]
+    public async Task StartCluster()
+    {
+        _home = new TempDirectory();
+        Environment.SetEnvironmentVariable("EHRCHAIN_HOME", _home.Path);
+        _cluster = await TestCluster.StartAsync();
+        // The CLI trusts the test network's CA through its EHRCHAIN_CA default, as a user's shell would.
+        Environment.SetEnvironmentVariable("EHRCHAIN_CA", _cluster.CaPath);
+        _node = _cluster.Addresses[0].Address;
+        _admin = Path.Combine(_cluster.Directory, "keys", "admin.key.json");
+
+        await Ok("keys", "new", "--alias", "pat-ada", "--role", "patient");
+        await Ok("keys", "new", "--alias", "dr-alice", "--role", "doctor");
+        await Ok("keys", "new", "--alias", "dr-bob", "--role", "doctor");
+        await Ok("keys", "new", "--alias", "lab-city", "--role", "laboratory");
+        await Ok("tx", "participant", "add", "--keys", "pat-ada", "--name", "Ada Lovelace", "--as", _admin, "--wait", "--node", _node);
+        await Ok("tx", "participant", "add", "--keys", "dr-alice", "--name", "Dr Alice Moreau", "--licence", "GMC-7001", "--specialty", "Cardiology", "--organisation", "St Mary's", "--as", _admin, "--wait", "--node", _node);
+        await Ok("tx", "participant", "add", "--keys", "dr-bob", "--name", "Dr Bob Okafor", "--licence", "GMC-7002", "--specialty", "GP", "--organisation", "Riverside", "--as", _admin, "--wait", "--node", _node);
+        await Ok("tx", "participant", "add", "--keys", "lab-city", "--name", "City Laboratory", "--organisation", "City Labs", "--accreditation", "ISO 15189", "--as", _admin, "--wait", "--node", _node);
+        await Ok("tx", "record", "create", "--alias", "ada-main", "--entry", "allergy=Penicillin", "--as", "pat-ada", "--wait", "--node", _node);
+        await Ok("tx", "grant", "--record", "ada-main", "--doctor", "dr-alice", "--as", "pat-ada", "--wait", "--node", _node);
+        await Ok("tx", "grant-lab", "--record", "ada-main", "--lab", "lab-city", "--as", "pat-ada", "--wait", "--node", _node);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopCluster()
+    {
+        await _cluster.DisposeAsync();
+        Environment.SetEnvironmentVariable("EHRCHAIN_HOME", null);
+        Environment.SetEnvironmentVariable("EHRCHAIN_CA", null);
+        _home.Dispose();
+    }
+
+    private static async Task<string> Ok(params string[] args)
+    {
+        var (code, output, error) = await CliRun.RunAsync(args);
+        Assert.That(code, Is.Zero, $"{string.Join(' ', args)}: {error}");
+        return output;
+    }
+
+    private static string IdOf(string alias) => KeyFile.Load(Path.Combine(Environment.GetEnvironmentVariable("EHRCHAIN_HOME")!, "keys", alias + ".key.json")).Id;
+
+    [Test]
+    public void Keys_new_writes_into_the_keys_directory_under_the_alias_with_an_opaque_id()
+    {
+        var keys = KeyFile.Load(Path.Combine(_home.Path, "keys", "pat-ada.key.json"));
+        var aliases = JsonNode.Parse(File.ReadAllText(Path.Combine(_home.Path, "aliases.json")))!;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(keys.Id, Does.Match("^p-[0-9a-f]{20}$"));
+            Assert.That(keys.Id, Does.Not.Contain("ada"));
+            Assert.That(aliases["pat-ada"]!.GetValue<string>(), Is.EqualTo(keys.Id));
+            Assert.That(aliases["ada-main"]!.GetValue<string>(), Does.Match("^r-[0-9a-f]{20}$"), "the record got an opaque id and a local alias");
+        }
+    }
+
+    [Test]
+    public async Task A_granted_doctor_sees_the_patients_name_and_an_ungranted_one_sees_it_sealed()
+    {
+        var granted = await Ok("query", "participant", "pat-ada", "--as", "dr-alice", "--node", _node);
+        var ungranted = await Ok("query", "participant", "pat-ada", "--as", "dr-bob", "--node", _node);
+        var patients = await Ok("query", "patients", "--as", "dr-alice", "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(granted, Does.Contain("Ada Lovelace"));
+            Assert.That(ungranted, Does.Contain("(sealed)").And.Not.Contain("Ada"));
+            Assert.That(patients, Does.Contain("Ada Lovelace").And.Contain(IdOf("pat-ada")));
+        }
+    }
+
+    [Test]
+    public async Task An_alias_or_a_raw_id_name_the_same_record()
+    {
+        var byAlias = await Ok("query", "record", "ada-main", "--as", "pat-ada", "--node", _node, "--output", "json");
+        var recordId = JsonNode.Parse(byAlias)!["id"]!.GetValue<string>();
+        var byId = await Ok("query", "record", recordId, "--as", "pat-ada", "--node", _node, "--output", "json");
+
+        Assert.That(JsonNode.Parse(byId)!["id"]!.GetValue<string>(), Is.EqualTo(recordId));
+    }
+
+    [Test]
+    public async Task An_ungranted_doctors_append_is_refused_with_the_nodes_write_reason()
+    {
+        var (code, _, error) = await CliRun.RunAsync("tx", "record", "append", "--record", "ada-main", "--entry", "note=hello", "--as", "dr-bob", "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Refused));
+            Assert.That(error, Does.Contain("ACCESS_DENIED").And.Contain("holds no live grant"));
+            Assert.That(error, Does.Not.Contain("neither the owner"), "not the read's refusal");
+        }
+    }
+
+    [Test]
+    public async Task A_suspended_labs_append_is_refused_as_suspended_not_as_may_not_read()
+    {
+        await Ok("keys", "new", "--alias", "lab-gone", "--role", "laboratory");
+        await Ok("tx", "participant", "add", "--keys", "lab-gone", "--name", "Gone Labs", "--organisation", "Gone", "--accreditation", "ISO 15189", "--as", _admin, "--wait", "--node", _node);
+        await Ok("tx", "grant-lab", "--record", "ada-main", "--lab", "lab-gone", "--as", "pat-ada", "--wait", "--node", _node);
+        await Ok("tx", "participant", "update", "--id", "lab-gone", "--suspend", "--as", _admin, "--wait", "--node", _node);
+
+        var (code, _, error) = await CliRun.RunAsync("tx", "record", "append", "--record", "ada-main", "--entry", "lab-result=Na 140", "--as", "lab-gone", "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Refused));
+            Assert.That(error, Does.Contain("PARTICIPANT_SUSPENDED"));
+            Assert.That(error, Does.Not.Contain("may not read"));
+        }
+    }
+
+    [TestCase("--licence", "GMC-1")]
+    [TestCase("--accreditation", "ISO 15189")]
+    [TestCase("--specialty", "Cardiology")]
+    public async Task Update_refuses_a_flag_that_does_not_apply_to_a_patient(string flag, string value)
+    {
+        var (code, _, error) = await CliRun.RunAsync("tx", "participant", "update", "--id", "pat-ada", flag, value, "--as", "pat-ada", "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Usage));
+            Assert.That(error, Does.Contain(flag).And.Contain("does not apply to a patient"));
+        }
+    }
+
+    [Test]
+    public async Task Update_refuses_a_laboratory_detail_on_a_doctor()
+    {
+        var (code, _, error) = await CliRun.RunAsync("tx", "participant", "update", "--id", "dr-alice", "--accreditation", "X", "--as", "dr-alice", "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Usage));
+            Assert.That(error, Does.Contain("does not apply to a doctor"));
+        }
+    }
+
+    [Test]
+    public async Task Update_with_nothing_to_change_is_refused()
+    {
+        var (code, _, error) = await CliRun.RunAsync("tx", "participant", "update", "--id", "pat-ada", "--as", "pat-ada", "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Usage));
+            Assert.That(error, Does.Contain("nothing to change"));
+        }
+    }
+
+    [Test]
+    public async Task Update_to_the_values_the_profile_already_holds_is_refused()
+    {
+        var (code, _, error) = await CliRun.RunAsync("tx", "participant", "update", "--id", "dr-bob", "--specialty", "GP", "--as", "dr-bob", "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Usage));
+            Assert.That(error, Does.Contain("nothing to change"));
+        }
+    }
+
+    [Test]
+    public async Task A_doctor_shares_their_profile_with_a_patient_who_can_then_read_it()
+    {
+        var before = await Ok("query", "participant", "dr-bob", "--as", "pat-ada", "--node", _node);
+        await Ok("tx", "participant", "update", "--id", "dr-bob", "--share-with", "pat-ada", "--as", "dr-bob", "--wait", "--node", _node);
+        var after = await Ok("query", "participant", "dr-bob", "--as", "pat-ada", "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(before, Does.Contain("(sealed)"));
+            Assert.That(after, Does.Contain("Dr Bob Okafor").And.Contain("GMC-7002"));
+        }
+    }
+
+    [Test]
+    public async Task Changing_another_participants_profile_is_refused_by_the_node_not_by_the_cli()
+    {
+        var (code, _, error) = await CliRun.RunAsync("tx", "participant", "update", "--id", "pat-ada", "--name", "Not Ada", "--as", "dr-bob", "--node", _node, "--wait");
+        var stillAda = await Ok("query", "participant", "pat-ada", "--as", "pat-ada", "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Refused));
+            Assert.That(error, Does.Contain("ACCESS_DENIED").And.Contain("only their own details"));
+            Assert.That(stillAda, Does.Contain("Ada Lovelace"));
+        }
+    }
+
+    [Test]
+    public async Task Enrolment_refuses_a_doctor_without_a_licence_before_anything_is_sent()
+    {
+        await Ok("keys", "new", "--alias", "dr-nolicence", "--role", "doctor");
+
+        var (code, _, error) = await CliRun.RunAsync("tx", "participant", "add", "--keys", "dr-nolicence", "--name", "Dr N", "--specialty", "GP", "--organisation", "O", "--as", _admin, "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.Usage));
+            Assert.That(error, Does.Contain("--licence"));
+        }
+    }
+
+    [Test]
+    public async Task As_accepts_an_alias_from_the_keys_directory_and_refuses_an_unknown_one()
+    {
+        var known = await Ok("query", "records", "--as", "pat-ada", "--node", _node);
+        var (code, _, error) = await CliRun.RunAsync("query", "records", "--as", "nobody-known", "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(known, Does.Contain("ada-main"));
+            Assert.That(code, Is.EqualTo(ExitCodes.Failure));
+            Assert.That(error, Does.Contain("no key file 'nobody-known'"));
+        }
+    }
+
+    [Test]
+    public void The_gitignore_covers_key_files()
+    {
+        var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "EhrChain.sln")))
+        {
+            directory = directory.Parent;
+        }
+        Assert.That(directory, Is.Not.Null, "the repository root");
+        var patterns = File.ReadAllLines(Path.Combine(directory!.FullName, ".gitignore")).Select(l => l.Trim());
+
+        Assert.That(patterns, Does.Contain("*.key.json"));
+    }
+}
