@@ -28,7 +28,8 @@ public sealed partial class LedgerService(
     NodeMetrics metrics,
     AdmissionOptions options,
     TimeProvider time,
-    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime) : Ledger.LedgerBase
+    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime,
+    ILogger<LedgerService> logger) : Ledger.LedgerBase
 {
     /// <summary>
     /// The request header of a causality token: the client has seen a block at this height (for

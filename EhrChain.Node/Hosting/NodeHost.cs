@@ -26,6 +26,7 @@ public static class NodeHost
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var settings = NodeSettings.Load(configuration);
+        var inputLimits = GrpcInputLimits.From(settings.Admission);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(configuration);
@@ -50,6 +51,8 @@ public static class NodeHost
                 kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
             }
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            // Above every gRPC limit, so an oversize message meets gRPC's check (RESOURCE_EXHAUSTED with a reason) first.
+            kestrel.Limits.MaxRequestBodySize = inputLimits.LargestBodyBytes;
         });
 
         var services = builder.Services;
@@ -87,15 +90,19 @@ public static class NodeHost
         services.AddHostedService<NodeLifetime>();
         services.AddHostedService<MetricsSampler>();
 
+        services.AddSingleton(inputLimits);
+        services.AddSingleton<RefusalLog>();
         services.AddGrpc(grpc =>
         {
-            grpc.MaxReceiveMessageSize = PeerLimits.MaxMessageBytes;
+            grpc.MaxReceiveMessageSize = inputLimits.ClientMessageBytes;
             grpc.MaxSendMessageSize = PeerLimits.MaxMessageBytes;
-        });
+            grpc.Interceptors.Add<GrpcInputInterceptor>();
+        }).AddServiceOptions<PeerService>(peer => peer.MaxReceiveMessageSize = inputLimits.PeerMessageBytes);
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<NodeHealthCheck>("node");
 
         var app = builder.Build();
+        app.UseMiddleware<GrpcRequestGuard>();
         var clientHost = $"*:{settings.ClientEndpoint.Port}";
         app.MapGrpcService<LedgerService>().RequireHost(clientHost);
         app.MapGrpcHealthChecksService().RequireHost(clientHost);

@@ -20,6 +20,7 @@ public sealed class TestCluster : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new();
     private readonly WebApplication?[] _nodes;
+    private readonly InMemoryLog[] _logs;
     private readonly IReadOnlyList<ClusterNode> _layout;
     private readonly Dictionary<string, string?> _settings;
     private readonly int _metricsPort;
@@ -31,6 +32,7 @@ public sealed class TestCluster : IAsyncDisposable
         _layout = ClusterNode.ReadAll(_directory.Path);
         _metricsPort = LocalPorts.FindRuns(count).Client;
         _nodes = new WebApplication?[count];
+        _logs = Enumerable.Range(0, count).Select(_ => new InMemoryLog()).ToArray();
         _settings = settings;
         Admin = KeyFile.Load(System.IO.Path.Combine(_directory.Path, "keys", "admin.key.json"));
     }
@@ -69,7 +71,11 @@ public sealed class TestCluster : IAsyncDisposable
             .AddInMemoryCollection(_settings)
             .AddInMemoryCollection([new("Node:BaseDirectory", _directory.Path), new("Node:MetricsListen", MetricsAddress(index))])
             .Build();
-        var app = NodeHost.Build(configuration, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = NodeHost.Build(configuration, logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Warning);
+            logging.AddProvider(_logs[index]);
+        });
         await app.StartAsync();
         _nodes[index] = app;
     }
@@ -88,6 +94,18 @@ public sealed class TestCluster : IAsyncDisposable
     public string MetricsAddress(int index) => $"127.0.0.1:{_metricsPort + index}";
 
     public Ledger.LedgerClient Client(int index) => new(GrpcChannel.ForAddress($"http://{_layout[index].ClientAddress}"));
+
+    /// <summary>A channel to node <paramref name="index"/>'s client port, for calls the typed client cannot make (raw bytes as a message).</summary>
+    public GrpcChannel Channel(int index) => GrpcChannel.ForAddress(ClientUri(index), new GrpcChannelOptions { HttpHandler = HttpHandler() });
+
+    /// <summary>The client port's base address and an HTTP/2 handler for it, for requests below gRPC (a hand-made frame).</summary>
+    public Uri ClientUri(int index) => new($"http://{_layout[index].ClientAddress}");
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "An instance's: over TLS the handler trusts this cluster's CA.")]
+    public HttpMessageHandler HttpHandler() => new SocketsHttpHandler();
+
+    /// <summary>Everything node <paramref name="index"/> has logged at Warning and above, across restarts.</summary>
+    public InMemoryLog Log(int index) => _logs[index];
 
     public async Task<NodeStatus> StatusAsync(int index) => await Client(index).StatusAsync(new StatusRequest());
 
