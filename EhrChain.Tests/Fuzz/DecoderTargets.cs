@@ -33,6 +33,7 @@ public sealed class DecoderTargets : IDisposable
     private readonly TransactionAdmission _admission;
     private readonly MemoryChainStore _store;
     private readonly ValidatorSet _validators;
+    private readonly SigningKeyPair _validatorKey;
     private readonly DateTimeOffset _now = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
 
     public DecoderTargets()
@@ -47,6 +48,7 @@ public sealed class DecoderTargets : IDisposable
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(_now);
         _admission = new TransactionAdmission(genesis, _store, new AdmissionOptions(), time, new VerifiedSignatures());
         _validators = ValidatorSet.FromGenesis(genesis);
+        _validatorKey = validatorKeys[1];
 
         var client = new EhrClient(admin, ChainId, time);
         var transaction = client.AddParticipant(KeyFile.Generate("pat-1", KeyRole.Patient), new Profile { Name = "P" });
@@ -83,7 +85,8 @@ public sealed class DecoderTargets : IDisposable
             ["read-request"] = ReadRequest,
             ["read-body"] = input => Verify(new SignedReadRequest { Request = ByteString.CopyFrom(input), Signature = ByteString.CopyFrom(new byte[64]) }),
             ["consensus"] = ConsensusEnvelopeOf,
-            ["consensus-body"] = input => Open(new ConsensusEnvelope { Sender = "node-1", Body = ByteString.CopyFrom(input), Signature = ByteString.CopyFrom(new byte[64]) }),
+            // Signed by a validator, so the body gets past the signature check to the decoder.
+            ["consensus-body"] = input => Open(new ConsensusEnvelope { Sender = "node-1", Body = ByteString.CopyFrom(input), Signature = ByteString.CopyFrom(_validatorKey.Sign(SigningDomain.ConsensusMessage, input)) }),
             ["block"] = StoredBlock,
             ["block-header"] = BlockHeaderOf,
             ["grpc-frame"] = GrpcFrame,
