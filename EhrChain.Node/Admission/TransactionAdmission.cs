@@ -47,7 +47,7 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
         }
         if (payload.ChainId != genesis.ChainId)
         {
-            throw ApiErrors.BadRequest("WRONG_CHAIN", "transaction.payload.chain_id", $"The transaction is for chain '{payload.ChainId}', this node runs '{genesis.ChainId}'.");
+            throw ApiErrors.BadRequest("WRONG_CHAIN", "transaction.payload.chain_id", $"The transaction is for chain '{ApiErrors.Quote(payload.ChainId)}', this node runs '{genesis.ChainId}'.");
         }
 
         var refusal = CreatedTimeRefusal(payload.CreatedUnixMs, time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -66,7 +66,7 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
         var signer = new EhrState(view).Participant(payload.SignerId);
         if (signer is null)
         {
-            throw ApiErrors.Create(StatusCode.Unauthenticated, "UNKNOWN_SIGNER", $"'{payload.SignerId}' is not an enrolled participant.");
+            throw ApiErrors.Create(StatusCode.Unauthenticated, "UNKNOWN_SIGNER", $"'{ApiErrors.Quote(payload.SignerId)}' is not an enrolled participant.");
         }
         if (!SigningPublicKey.TryFromBytes(signer.SigningPublicKey.Span, out var key)
             || !key.Verify(SigningDomain.Transaction, transaction.Payload.Span, transaction.Signature.Span))

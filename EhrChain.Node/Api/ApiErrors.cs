@@ -69,7 +69,8 @@ public static class ApiErrors
     /// <summary>
     /// Cuts every single-quoted run (the house style for quoting input: <c>'{value}'</c>) to
     /// <see cref="MaxQuotedChars"/>, then the whole message to <see cref="MaxMessageChars"/>:
-    /// a caller that forgets <see cref="Quote"/> still cannot echo a large input.
+    /// a caller that forgets <see cref="Quote"/> still cannot echo more than that (an input with
+    /// its own apostrophes can misalign the quotes, which is why callers quote explicitly too).
     /// </summary>
     public static string Bounded(string message)
     {

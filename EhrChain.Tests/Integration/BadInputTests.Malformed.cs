@@ -60,9 +60,9 @@ public sealed partial class BadInputTests
     }
 
     /// <summary>Sends <paramref name="body"/> as the whole HTTP/2 request body of a gRPC call and returns the status the node answers.</summary>
-    private async Task<(StatusCode Code, string? Reason, string Message)> RawBodyAsync(string path, byte[] body)
+    private async Task<(StatusCode Code, string? Reason, string Message)> RawBodyAsync(string path, byte[] body, Uri? node = null)
     {
-        using var http = new HttpClient(_cluster.HttpHandler()) { BaseAddress = _cluster.ClientUri(0) };
+        using var http = new HttpClient(_cluster.HttpHandler()) { BaseAddress = node ?? _cluster.ClientUri(0) };
         using var request = new HttpRequestMessage(HttpMethod.Post, path)
         {
             Version = HttpVersion.Version20,
@@ -218,6 +218,34 @@ public sealed partial class BadInputTests
         var (code, reason, _) = await RawBodyAsync("/ehrchain.v1.Ledger/SubmitStream", Frame(uint.MaxValue, [0x0a, 0x00]));
 
         Assert.That((code, reason), Is.EqualTo((StatusCode.ResourceExhausted, "MESSAGE_TOO_LARGE")));
+    }
+
+    [Test]
+    public async Task A_peer_stream_frame_that_is_no_message_is_refused_as_undecodable()
+    {
+        var mark = _cluster.Log(0).Lines.Count;
+
+        var (code, reason, _) = await RawBodyAsync("/ehrchain.v1.Peer/Stream", Frame(3, [0x00, 0x01, 0x02]), _cluster.PeerUri(0));
+
+        Assert.That((code, reason), Is.EqualTo((StatusCode.InvalidArgument, "UNDECODABLE_MESSAGE")));
+        AssertNoStackTraceSince(mark);
+    }
+
+    [Test]
+    public async Task The_peer_port_keeps_its_larger_limit_and_the_client_port_its_own()
+    {
+        var megabyte = NestedGroups(1).Concat(new byte[1024 * 1024]).ToArray();
+
+        var peer = await RawBodyAsync("/ehrchain.v1.Peer/Stream", Frame((uint)megabyte.Length, megabyte), _cluster.PeerUri(0));
+        var client = await RawBodyAsync("/ehrchain.v1.Ledger/SubmitStream", Frame((uint)megabyte.Length, megabyte));
+        var beyond = await RawBodyAsync("/ehrchain.v1.Peer/Stream", Frame(64 * 1024 * 1024 + 1, [0x00]), _cluster.PeerUri(0));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((peer.Code, peer.Reason), Is.EqualTo((StatusCode.InvalidArgument, "UNDECODABLE_MESSAGE")));
+            Assert.That((client.Code, client.Reason), Is.EqualTo((StatusCode.ResourceExhausted, "MESSAGE_TOO_LARGE")));
+            Assert.That((beyond.Code, beyond.Reason), Is.EqualTo((StatusCode.ResourceExhausted, "MESSAGE_TOO_LARGE")));
+        }
     }
 
     [Test]

@@ -104,6 +104,9 @@ public sealed class TestCluster : IAsyncDisposable
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "An instance's: over TLS the handler trusts this cluster's CA.")]
     public HttpMessageHandler HttpHandler() => new SocketsHttpHandler();
 
+    /// <summary>Node <paramref name="index"/>'s peer port, for what a stranger can send to it.</summary>
+    public Uri PeerUri(int index) => new($"http://{new ConfigurationBuilder().AddJsonFile(_layout[index].ConfigPath).Build()["Node:PeerListen"]}");
+
     /// <summary>Everything node <paramref name="index"/> has logged at Warning and above, across restarts.</summary>
     public InMemoryLog Log(int index) => _logs[index];
 
