@@ -60,8 +60,10 @@ public sealed class GuardedReader<T>(IAsyncStreamReader<T> inner, string method,
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Internal && e.GetRpcStatus() is null && !cancellationToken.IsCancellationRequested)
         {
-            // "Incomplete message." and the like: the stream's framing is broken, nothing after it can be read.
-            throw Refused(ApiErrors.MalformedFrame("the stream ends inside a message"));
+            // "Incomplete message.", a compressed flag without grpc-encoding and the like: the
+            // stream's framing is broken and nothing after it can be read. Grpc.AspNetCore's own
+            // wording (never client input) says which.
+            throw Refused(ApiErrors.MalformedFrame(e.Status.Detail.TrimEnd('.')));
         }
         catch (InvalidDataException)
         {

@@ -59,8 +59,14 @@ public sealed partial class BadInputTests
         throw new AssertionException($"{service}/{method} answered bytes that are no message");
     }
 
+    /// <summary>A node's answer to a hand-made request: its status, and the response body (its message frames).</summary>
+    private sealed record RawAnswer(StatusCode Code, string? Reason, string Message, byte[] Body)
+    {
+        public void Deconstruct(out StatusCode code, out string? reason, out string message) => (code, reason, message) = (Code, Reason, Message);
+    }
+
     /// <summary>Sends <paramref name="body"/> as the whole HTTP/2 request body of a gRPC call and returns the status the node answers.</summary>
-    private async Task<(StatusCode Code, string? Reason, string Message)> RawBodyAsync(string path, byte[] body, Uri? node = null)
+    private async Task<RawAnswer> RawBodyAsync(string path, byte[] body, Uri? node = null, string? encoding = null)
     {
         using var http = new HttpClient(_cluster.HttpHandler()) { BaseAddress = node ?? _cluster.ClientUri(0) };
         using var request = new HttpRequestMessage(HttpMethod.Post, path)
@@ -71,8 +77,12 @@ public sealed partial class BadInputTests
         };
         request.Content.Headers.ContentType = new("application/grpc");
         request.Headers.TE.ParseAdd("trailers");
+        if (encoding is not null)
+        {
+            request.Headers.Add("grpc-encoding", encoding);
+        }
         using var response = await http.SendAsync(request);
-        await response.Content.ReadAsByteArrayAsync();
+        var answer = await response.Content.ReadAsByteArrayAsync();
         // A trailers-only answer carries the status in its headers, others in the trailers.
         string? Header(string name) =>
             response.Headers.TryGetValues(name, out var values) || response.TrailingHeaders.TryGetValues(name, out values) ? values.First() : null;
@@ -80,7 +90,7 @@ public sealed partial class BadInputTests
         var details = Header("grpc-status-details-bin");
         var status = details is null ? null : Google.Rpc.Status.Parser.ParseFrom(Convert.FromBase64String(details.PadRight(details.Length + ((4 - (details.Length % 4)) % 4), '=')));
         var reason = status?.Details.Where(d => d.Is(Google.Rpc.ErrorInfo.Descriptor)).Select(d => d.Unpack<Google.Rpc.ErrorInfo>().Reason).FirstOrDefault();
-        return (code, reason, Uri.UnescapeDataString(Header("grpc-message") ?? ""));
+        return new RawAnswer(code, reason, Uri.UnescapeDataString(Header("grpc-message") ?? ""), answer);
     }
 
     private static byte[] Frame(uint length, byte[] message, byte flag = 0)
@@ -245,6 +255,35 @@ public sealed partial class BadInputTests
             Assert.That((peer.Code, peer.Reason), Is.EqualTo((StatusCode.InvalidArgument, "UNDECODABLE_MESSAGE")));
             Assert.That((client.Code, client.Reason), Is.EqualTo((StatusCode.ResourceExhausted, "MESSAGE_TOO_LARGE")));
             Assert.That((beyond.Code, beyond.Reason), Is.EqualTo((StatusCode.ResourceExhausted, "MESSAGE_TOO_LARGE")));
+        }
+    }
+
+    [Test]
+    public async Task A_compressed_single_request_is_refused_as_unsupported()
+    {
+        var (code, reason, _) = await RawBodyAsync("/ehrchain.v1.Ledger/Status", Frame(0, [], flag: 1), encoding: "gzip");
+
+        Assert.That((code, reason), Is.EqualTo((StatusCode.Unimplemented, "COMPRESSION_NOT_SUPPORTED")));
+    }
+
+    [Test]
+    public async Task A_gzip_message_on_a_stream_that_inflates_to_garbage_is_undecodable_and_one_without_an_encoding_is_a_malformed_frame()
+    {
+        using var packed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write([0x00, 0x01, 0x02]);
+        }
+        var compressed = packed.ToArray();
+
+        var garbage = await RawBodyAsync("/ehrchain.v1.Ledger/SubmitStream", Frame((uint)compressed.Length, compressed, flag: 1), encoding: "gzip");
+        var unlabelled = await RawBodyAsync("/ehrchain.v1.Ledger/SubmitStream", Frame((uint)compressed.Length, compressed, flag: 1));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(garbage.Code, Is.EqualTo(StatusCode.OK), "SubmitStream answers the undecodable message as an outcome");
+            Assert.That(SubmitOutcome.Parser.ParseFrom(garbage.Body, 5, garbage.Body.Length - 5).Reason, Is.EqualTo("UNDECODABLE_MESSAGE"));
+            Assert.That((unlabelled.Code, unlabelled.Reason), Is.EqualTo((StatusCode.InvalidArgument, "MALFORMED_FRAME")));
         }
     }
 
