@@ -63,6 +63,10 @@ public static class ApiErrors
     public static RpcException MalformedFrame(string problem) =>
         BadRequest("MALFORMED_FRAME", "request", $"The request is not well-framed gRPC: {problem}.");
 
+    /// <summary>A request message in a compression the node does not take for that method.</summary>
+    public static RpcException CompressionNotSupported(string message) =>
+        Create(StatusCode.Unimplemented, "COMPRESSION_NOT_SUPPORTED", message);
+
     /// <summary>Client input as a message quotes it: at most <see cref="MaxQuotedChars"/> characters, then an ellipsis.</summary>
     public static string Quote(string? input) => Prefix(input ?? "", MaxQuotedChars);
 

@@ -65,6 +65,11 @@ public sealed class GuardedReader<T>(IAsyncStreamReader<T> inner, string method,
             // wording (never client input) says which.
             throw Refused(ApiErrors.MalformedFrame(e.Status.Detail.TrimEnd('.')));
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented && e.GetRpcStatus() is null)
+        {
+            // "Unsupported grpc-encoding value 'x'": gzip is the only one.
+            throw Refused(ApiErrors.CompressionNotSupported("Request messages on a stream are plain or gzip."));
+        }
         catch (InvalidDataException)
         {
             throw Refused(ApiErrors.MalformedFrame("a message header's compressed flag is neither 0 nor 1"));

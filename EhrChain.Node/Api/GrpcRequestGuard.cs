@@ -125,9 +125,9 @@ public sealed class GrpcRequestGuard(RequestDelegate next, GrpcInputLimits limit
         {
             _ when length > limit => (length, ApiErrors.MessageTooLarge(length, limit)),
             0 => (length, null),
-            // Compression would move the size check after decompression, where a small body can
-            // claim a huge message; clients send plain messages unless told otherwise.
-            1 => (length, ApiErrors.Create(StatusCode.Unimplemented, "COMPRESSION_NOT_SUPPORTED", "This node accepts uncompressed request messages only.")),
+            // Single requests are small and sent plain by every client: not inflating them keeps
+            // the size check on the real size. (Streams take gzip; gRPC bounds the inflated size.)
+            1 => (length, ApiErrors.CompressionNotSupported("Single-request methods take uncompressed messages only.")),
             _ => (length, ApiErrors.MalformedFrame("the compressed flag is neither 0 nor 1")),
         };
     }
