@@ -23,7 +23,7 @@ namespace EhrChain.Node.Api;
 /// </summary>
 public sealed class GrpcRequestGuard(RequestDelegate next, GrpcInputLimits limits, RefusalLog refusals)
 {
-    private static readonly ConcurrentDictionary<IMethod, MessageDescriptor?> InputTypes = new();
+    private readonly ConcurrentDictionary<IMethod, MessageDescriptor?> _inputTypes = new();
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -33,7 +33,7 @@ public sealed class GrpcRequestGuard(RequestDelegate next, GrpcInputLimits limit
             || grpc.Method.Type is MethodType.ClientStreaming or MethodType.DuplexStreaming
             || !HttpMethods.IsPost(context.Request.Method)
             || context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) != true
-            || InputTypes.GetOrAdd(grpc.Method, _ => InputTypeOf(grpc)) is not { } input)
+            || _inputTypes.GetOrAdd(grpc.Method, _ => InputTypeOf(grpc)) is not { } input)
         {
             await next(context).ConfigureAwait(false);
             return;
@@ -44,7 +44,25 @@ public sealed class GrpcRequestGuard(RequestDelegate next, GrpcInputLimits limit
         {
             bodySize.MaxRequestBodySize = (long)limit + GrpcInputLimits.FrameHeaderBytes;
         }
-        var (frame, refusal) = await ReadOneFrameAsync(context.Request.BodyReader, input, limit, context.RequestAborted).ConfigureAwait(false);
+        byte[]? frame;
+        RpcException? refusal;
+        try
+        {
+            (frame, refusal) = await ReadOneFrameAsync(context.Request.BodyReader, input, limit, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away mid-request: there is no one to answer and nothing to log.
+            return;
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's own limits, met before the frame says anything: a Content-Length over the
+            // body limit set above, or a body that breaks HTTP itself.
+            (frame, refusal) = (null, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? ApiErrors.TooLarge("MESSAGE_TOO_LARGE", "request", $"The request body is over this port's limit of {limit} bytes and its frame header.")
+                : ApiErrors.MalformedFrame("the HTTP request body is malformed"));
+        }
         if (refusal is not null)
         {
             refusals.Refused(ReasonOf(refusal), grpc.Method.FullName);

@@ -308,6 +308,67 @@ public sealed partial class BadInputTests
     }
 
     [Test]
+    public async Task A_small_frame_followed_by_more_bytes_is_a_malformed_frame_and_by_megabytes_resource_exhausted()
+    {
+        var mark = _cluster.Log(0).Lines.Count;
+
+        var (code, reason, _) = await RawBodyAsync("/ehrchain.v1.Ledger/Status", [.. Frame(0, []), .. new byte[100]]);
+        // Content-Length says 8 MB: Kestrel's body limit for this method speaks first.
+        var (bigCode, bigReason, _) = await RawBodyAsync("/ehrchain.v1.Ledger/Status", [.. Frame(0, []), .. new byte[8 * 1024 * 1024]]);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((code, reason), Is.EqualTo((StatusCode.InvalidArgument, "MALFORMED_FRAME")));
+            Assert.That((bigCode, bigReason), Is.EqualTo((StatusCode.ResourceExhausted, "MESSAGE_TOO_LARGE")));
+        }
+        AssertNoStackTraceSince(mark);
+    }
+
+    [Test]
+    public async Task A_client_that_goes_away_inside_its_message_leaves_no_stack_trace()
+    {
+        var mark = _cluster.Log(0).Lines.Count;
+        using var http = new HttpClient(_cluster.HttpHandler()) { BaseAddress = _cluster.ClientUri(0) };
+        using var gone = new CancellationTokenSource();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/ehrchain.v1.Ledger/Status")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new HalfAFrame(),
+        };
+        request.Content.Headers.ContentType = new("application/grpc");
+
+        var sending = http.SendAsync(request, gone.Token);
+        await Task.Delay(300);
+        await gone.CancelAsync();
+        Assert.CatchAsync<OperationCanceledException>(() => sending);
+        await Task.Delay(300);
+
+        AssertNoStackTraceSince(mark);
+        Assert.That((await _cluster.StatusAsync(0)).NodeId, Is.Not.Empty);
+    }
+
+    /// <summary>A body that promises a 1000-byte message, sends ten bytes of it, and never finishes.</summary>
+    private sealed class HalfAFrame : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            await stream.WriteAsync(Frame(1000, new byte[10]), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+            await Task.Delay(Timeout, cancellationToken);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Test]
     public async Task A_compressed_flag_other_than_0_or_1_is_a_malformed_frame()
     {
         var (code, reason, _) = await RawBodyAsync("/ehrchain.v1.Ledger/Status", Frame(0, [], flag: 7));
