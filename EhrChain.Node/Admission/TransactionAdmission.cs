@@ -47,18 +47,13 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
         }
         if (payload.ChainId != genesis.ChainId)
         {
-            throw ApiErrors.BadRequest("WRONG_CHAIN", "transaction.payload.chain_id", $"The transaction is for chain '{payload.ChainId}', this node runs '{genesis.ChainId}'.");
+            throw ApiErrors.BadRequest("WRONG_CHAIN", "transaction.payload.chain_id", $"The transaction is for chain '{ApiErrors.Quote(payload.ChainId)}', this node runs '{genesis.ChainId}'.");
         }
 
-        var now = time.GetUtcNow();
-        var created = DateTimeOffset.FromUnixTimeMilliseconds(payload.CreatedUnixMs);
-        if (now - created > options.MaxAge)
+        var refusal = CreatedTimeRefusal(payload.CreatedUnixMs, time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (refusal is not null)
         {
-            throw ApiErrors.BadRequest("TX_EXPIRED", "transaction.payload.created_unix_ms", $"The transaction was created {(now - created).TotalSeconds:F0} s ago; nodes accept transactions up to {options.MaxAge.TotalSeconds:F0} s old.");
-        }
-        if (created - now > options.MaxClockSkew)
-        {
-            throw ApiErrors.BadRequest("TX_FROM_THE_FUTURE", "transaction.payload.created_unix_ms", $"The transaction's created time is {(created - now).TotalSeconds:F0} s ahead of this node's clock.");
+            throw refusal;
         }
 
         var txId = TransactionIds.OfPayload(transaction.Payload.Span);
@@ -71,7 +66,7 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
         var signer = new EhrState(view).Participant(payload.SignerId);
         if (signer is null)
         {
-            throw ApiErrors.Create(StatusCode.Unauthenticated, "UNKNOWN_SIGNER", $"'{payload.SignerId}' is not an enrolled participant.");
+            throw ApiErrors.Create(StatusCode.Unauthenticated, "UNKNOWN_SIGNER", $"'{ApiErrors.Quote(payload.SignerId)}' is not an enrolled participant.");
         }
         if (!SigningPublicKey.TryFromBytes(signer.SigningPublicKey.Span, out var key)
             || !key.Verify(SigningDomain.Transaction, transaction.Payload.Span, transaction.Signature.Span))
@@ -84,5 +79,28 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
             throw ApiErrors.Create(StatusCode.PermissionDenied, "PARTICIPANT_SUSPENDED", $"{signer.Id} is suspended; none of their transactions are accepted.");
         }
         return (bytes, txId);
+    }
+
+    /// <summary>
+    /// The created-time window, compared in milliseconds around now: any int64 a client sends
+    /// (int64 min and max included) is a refusal or a pass, never an overflow or an
+    /// out-of-range DateTimeOffset.
+    /// </summary>
+    private RpcException? CreatedTimeRefusal(long createdMs, long nowMs)
+    {
+        var oldest = nowMs - (long)options.MaxAge.TotalMilliseconds;
+        var newest = nowMs + (long)options.MaxClockSkew.TotalMilliseconds;
+        if (createdMs < oldest)
+        {
+            // In double: now minus int64 min does not fit in a long.
+            var ago = ((double)nowMs - createdMs) / 1000;
+            return ApiErrors.BadRequest("TX_EXPIRED", "transaction.payload.created_unix_ms", $"The transaction was created {ago:F0} s ago; nodes accept transactions up to {options.MaxAge.TotalSeconds:F0} s old.");
+        }
+        if (createdMs > newest)
+        {
+            var ahead = ((double)createdMs - nowMs) / 1000;
+            return ApiErrors.BadRequest("TX_FROM_THE_FUTURE", "transaction.payload.created_unix_ms", $"The transaction's created time is {ahead:F0} s ahead of this node's clock.");
+        }
+        return null;
     }
 }

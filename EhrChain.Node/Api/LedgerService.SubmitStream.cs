@@ -34,9 +34,24 @@ public sealed partial class LedgerService
         try
         {
             ulong index = 0;
-            await foreach (var request in requestStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                await outcomes.WriteAsync(OutcomeOfAsync(index++, request, cancellationToken), cancellationToken).ConfigureAwait(false);
+                Task<SubmitOutcome> outcome;
+                try
+                {
+                    if (!await requestStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                    outcome = OutcomeOfAsync(index, requestStream.Current, cancellationToken);
+                }
+                catch (UndecodableMessageException undecodable)
+                {
+                    // Its frame was consumed: the request is answered at its place and the stream read on.
+                    outcome = Task.FromResult(Refused(index, "", undecodable));
+                }
+                index++;
+                await outcomes.WriteAsync(outcome, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -66,10 +81,25 @@ public sealed partial class LedgerService
         }
         catch (RpcException e)
         {
-            var payload = request.Transaction?.Payload;
-            return Refused(index, payload is null || payload.IsEmpty ? "" : TransactionIds.OfPayload(payload.Span).ToString(), e);
+            return Refused(index, TxIdOf(request), e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A fault of this node, not of the request: logged with its exception, answered in
+            // its place, and the stream goes on, so the requests after it are still reported.
+            LogStreamRequestFailed(e, index);
+            return Refused(index, TxIdOf(request), ApiErrors.Create(StatusCode.Internal, "INTERNAL", "The node failed on this request; its operator's log has the details."));
         }
     }
+
+    private static string TxIdOf(SubmitRequest request)
+    {
+        var payload = request.Transaction?.Payload;
+        return payload is null || payload.IsEmpty ? "" : TransactionIds.OfPayload(payload.Span).ToString();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "SubmitStream request {Index} failed inside the node")]
+    private partial void LogStreamRequestFailed(Exception exception, ulong index);
 
     private static SubmitOutcome Refused(ulong index, string txId, RpcException refusal) => new()
     {

@@ -29,7 +29,8 @@ public sealed partial class LedgerService(
     AdmissionOptions options,
     TimeProvider time,
     ReadReplayGuard replays,
-    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime) : Ledger.LedgerBase
+    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime,
+    ILogger<LedgerService> logger) : Ledger.LedgerBase
 {
     /// <summary>
     /// The request header of a causality token: the client has seen a block at this height (for
@@ -321,7 +322,7 @@ public sealed partial class LedgerService(
         }
         if (!ulong.TryParse(header, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var height))
         {
-            throw ApiErrors.BadRequest("MALFORMED", AfterHeightHeader, $"The {AfterHeightHeader} header '{header}' is not a block height.");
+            throw ApiErrors.BadRequest("MALFORMED", AfterHeightHeader, $"The {AfterHeightHeader} header '{ApiErrors.Quote(header)}' is not a block height.");
         }
         if ((store.Head?.Height ?? 0) >= height)
         {
@@ -432,7 +433,7 @@ public sealed partial class LedgerService(
     }
 
     private static Hash ParseHash(string text, string field) =>
-        Hash.TryParse(text, out var hash) ? hash : throw ApiErrors.BadRequest("MALFORMED", field, $"'{text}' is not a 64-digit hex hash.");
+        Hash.TryParse(text, out var hash) ? hash : throw ApiErrors.BadRequest("MALFORMED", field, $"'{ApiErrors.Quote(text)}' is not a 64-digit hex hash.");
 
     private static RpcException Rejected(StatusCode code, string reason, string message, Hash txId) =>
         ApiErrors.Create(code, reason, message, new Dictionary<string, string> { ["tx_id"] = txId.ToString() });

@@ -27,6 +27,7 @@ public static class NodeHost
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var settings = NodeSettings.Load(configuration);
+        var inputLimits = GrpcInputLimits.From(settings.Admission);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(configuration);
@@ -67,6 +68,8 @@ public static class NodeHost
                 kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
             }
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            // Above every gRPC limit, so an oversize message meets gRPC's check (RESOURCE_EXHAUSTED with a reason) first.
+            kestrel.Limits.MaxRequestBodySize = inputLimits.LargestBodyBytes;
         });
 
         var services = builder.Services;
@@ -113,11 +116,14 @@ public static class NodeHost
         services.AddHostedService<NodeLifetime>();
         services.AddHostedService<MetricsSampler>();
 
+        services.AddSingleton(inputLimits);
+        services.AddSingleton<RefusalLog>();
         services.AddGrpc(grpc =>
         {
-            grpc.MaxReceiveMessageSize = PeerLimits.MaxMessageBytes;
+            grpc.MaxReceiveMessageSize = inputLimits.ClientMessageBytes;
             grpc.MaxSendMessageSize = PeerLimits.MaxMessageBytes;
-        });
+            grpc.Interceptors.Add<GrpcInputInterceptor>();
+        }).AddServiceOptions<PeerService>(peer => peer.MaxReceiveMessageSize = inputLimits.PeerMessageBytes);
         // Reflection lists what the client listener serves, not every service mapped in the app.
         Google.Protobuf.Reflection.ServiceDescriptor[] clientServices =
             [Ledger.Descriptor, Grpc.Health.V1.Health.Descriptor, Grpc.Reflection.V1Alpha.ServerReflection.Descriptor, Grpc.Reflection.V1.ServerReflection.Descriptor];
@@ -127,7 +133,9 @@ public static class NodeHost
         services.AddGrpcHealthChecks().AddCheck<NodeHealthCheck>("node");
 
         var app = builder.Build();
+        // A call on the wrong listener is refused before its body is read; the guard then judges what is left.
         app.UseListenerRouting();
+        app.UseMiddleware<GrpcRequestGuard>();
         var client = settings.ClientEndpoint.Port;
         app.MapGrpcService<LedgerService>().ServedOnly(client, "client");
         app.MapGrpcHealthChecksService().ServedOnly(client, "client");

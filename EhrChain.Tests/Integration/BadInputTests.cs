@@ -14,7 +14,7 @@ namespace EhrChain.Tests.Integration;
 /// changes nothing: refused at admission means no block; refused at execution means no state change.
 /// </summary>
 [NonParallelizable]
-public sealed class BadInputTests
+public sealed partial class BadInputTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private TestCluster _cluster = null!;
@@ -24,6 +24,7 @@ public sealed class BadInputTests
     private LedgerSession _outsider = null!;
     private LedgerSession _ungrantedDoctor = null!;
     private KeyFile _doctorKeys = null!;
+    private KeyFile _patientKeys = null!;
     private RecordKeyRing _ownerKeys = null!;
     private const string RecordId = "rec-bad-input";
     private readonly ConsistencyToken _token = new();
@@ -35,6 +36,7 @@ public sealed class BadInputTests
         var token = _token;
         _admin = await LedgerSession.OpenAsync(_cluster.Addresses[0], _cluster.Admin, Timeout, token, CancellationToken.None);
         var patientKeys = KeyFile.Generate("pat-1", KeyRole.Patient);
+        _patientKeys = patientKeys;
         _doctorKeys = KeyFile.Generate("dr-1", KeyRole.Doctor);
         await _admin.SubmitAsync(_admin.Client.AddParticipant(patientKeys, new Profile { Name = "P" }), wait: true, CancellationToken.None);
         await _admin.SubmitAsync(_admin.Client.AddParticipant(_doctorKeys, new Profile { Name = "D", Doctor = new DoctorProfile { LicenceNumber = "L1", Specialty = "GP", Organisation = "O" } }), wait: true, CancellationToken.None);
@@ -225,9 +227,9 @@ public sealed class BadInputTests
     }
 
     [Test]
-    public async Task An_oversized_transaction_is_refused_before_anything_else()
+    public async Task A_transaction_over_the_admission_limit_is_refused_before_anything_else()
     {
-        var tx = _patient.Client.AppendEntries(_ownerKeys, [new PlainEntry(EntryKind.Note, new byte[300 * 1024])]);
+        var tx = _patient.Client.AppendEntries(_ownerKeys, [new PlainEntry(EntryKind.Note, new byte[258 * 1024])]);
 
         var (code, reason, fields) = await RefusedAtAdmission(tx);
 
@@ -235,6 +237,20 @@ public sealed class BadInputTests
         {
             Assert.That((code, reason), Is.EqualTo((StatusCode.InvalidArgument, "TX_TOO_LARGE")));
             Assert.That(fields, Does.Contain("transaction"));
+        }
+    }
+
+    [Test]
+    public async Task A_message_over_the_client_port_limit_is_resource_exhausted()
+    {
+        var tx = _patient.Client.AppendEntries(_ownerKeys, [new PlainEntry(EntryKind.Note, new byte[300 * 1024])]);
+
+        var (code, reason, fields) = await RefusedAtAdmission(tx);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((code, reason), Is.EqualTo((StatusCode.ResourceExhausted, "MESSAGE_TOO_LARGE")));
+            Assert.That(fields, Does.Contain("request"));
         }
     }
 

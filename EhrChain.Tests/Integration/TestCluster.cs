@@ -24,6 +24,7 @@ internal sealed class TestCluster : IAsyncDisposable
 {
     private readonly TempDirectory _directory = new();
     private readonly WebApplication?[] _nodes;
+    private readonly InMemoryLog[] _logs;
     private readonly IReadOnlyList<ClusterNode> _layout;
     private readonly Dictionary<string, string?> _settings;
     private readonly int _metricsPort;
@@ -37,6 +38,7 @@ internal sealed class TestCluster : IAsyncDisposable
         Insecure = settings.TryGetValue("Node:Insecure", out var insecure) && bool.TryParse(insecure, out var yes) && yes;
         _metricsPort = LocalPorts.FindRuns(count).Client;
         _nodes = new WebApplication?[count];
+        _logs = Enumerable.Range(0, count).Select(_ => new InMemoryLog()).ToArray();
         _settings = settings;
         Admin = KeyFile.Load(System.IO.Path.Combine(_directory.Path, "keys", "admin.key.json"));
     }
@@ -95,7 +97,11 @@ internal sealed class TestCluster : IAsyncDisposable
             .AddInMemoryCollection(_settings)
             .AddInMemoryCollection([new("Node:BaseDirectory", _directory.Path), new("Node:MetricsListen", MetricsAddress(index))])
             .Build();
-        var app = NodeHost.Build(configuration, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = NodeHost.Build(configuration, logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Warning);
+            logging.AddProvider(_logs[index]);
+        });
         await app.StartAsync();
         _nodes[index] = app;
     }
@@ -164,6 +170,31 @@ internal sealed class TestCluster : IAsyncDisposable
             return base.SendAsync(request, cancellationToken);
         }
     }
+
+    /// <summary>The client port's base address, for requests below gRPC (a hand-made frame) through <see cref="HttpHandler"/>.</summary>
+    public Uri ClientUri(int index) => new($"{Scheme}://{_layout[index].ClientAddress}");
+
+    /// <summary>
+    /// An HTTP/2 handler trusting only this cluster's CA and presenting validator 1's certificate, so
+    /// a hand-made request gets through the peer port's mutual TLS and is judged by what it carries.
+    /// </summary>
+    public HttpMessageHandler HttpHandler()
+    {
+        var ssl = NodeChannels.TrustOnly(NodeChannels.LoadCa(CaPath));
+        var (certificatePath, keyPath) = CertificateFiles(1);
+        using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+        var own = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => own;
+        return new SocketsHttpHandler { SslOptions = ssl, ConnectTimeout = TimeSpan.FromSeconds(5) };
+    }
+
+    /// <summary>Node <paramref name="index"/>'s peer port, for what a stranger can send to it.</summary>
+    public Uri PeerUri(int index) => new($"{Scheme}://{PeerAddress(index)}");
+
+    private string Scheme => Insecure ? "http" : "https";
+
+    /// <summary>Everything node <paramref name="index"/> has logged at Warning and above, across restarts.</summary>
+    public InMemoryLog Log(int index) => _logs[index];
 
     public async Task<NodeStatus> StatusAsync(int index) => await Client(index).StatusAsync(new StatusRequest());
 
