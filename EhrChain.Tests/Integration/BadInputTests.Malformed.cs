@@ -36,7 +36,7 @@ public sealed partial class BadInputTests
 
     private async Task<RpcException> RawCallRefusal(string service, string method, MethodType type, byte[] message)
     {
-        using var channel = _cluster.Channel(0);
+        var channel = _cluster.Channel(0);  // shared: the cluster disposes it
         var invoker = channel.CreateCallInvoker();
         var descriptor = new Method<byte[], byte[]>(type, service, method, RawBytes, RawBytes);
         var options = new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10));
@@ -145,7 +145,7 @@ public sealed partial class BadInputTests
     [TestCaseSource(nameof(Undecodable))]
     public async Task Bytes_that_are_no_message_on_reflection_streams_are_refused_as_undecodable(byte[] garbage)
     {
-        using var channel = _cluster.Channel(0);
+        var channel = _cluster.Channel(0);  // shared: the cluster disposes it
         var invoker = channel.CreateCallInvoker();
         foreach (var service in new[] { "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection" })
         {
@@ -172,7 +172,7 @@ public sealed partial class BadInputTests
             var (service, method, type) = methods[i % methods.Count];
             try
             {
-                using var channel = _cluster.Channel(0);
+                var channel = _cluster.Channel(0);  // shared: the cluster disposes it
                 var descriptor = new Method<byte[], byte[]>(type, service, method, RawBytes, RawBytes);
                 var options = new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2));
                 if (type == MethodType.Unary)
@@ -468,7 +468,8 @@ public sealed partial class BadInputTests
     [Test]
     public void A_block_at_height_uint64_max_is_not_found()
     {
-        var error = Assert.ThrowsAsync<RpcException>(() => _cluster.Client(0).GetBlockAsync(new GetBlockRequest { Height = ulong.MaxValue }).ResponseAsync);
+        var auth = _patient.Client.Read(new ReadQuery { GetBlock = new GetBlockQuery { Height = ulong.MaxValue } });
+        var error = Assert.ThrowsAsync<RpcException>(() => _cluster.Client(0).GetBlockAsync(new GetBlockRequest { Height = ulong.MaxValue, Auth = auth }).ResponseAsync);
 
         Assert.That((error!.StatusCode, Describe(error).Reason), Is.EqualTo((StatusCode.NotFound, "NOT_FOUND")));
     }
@@ -477,7 +478,8 @@ public sealed partial class BadInputTests
     public async Task A_subscription_from_height_uint64_max_waits_quietly_and_the_node_keeps_serving()
     {
         var mark = _cluster.Log(0).Lines.Count;
-        using (var call = _cluster.Client(0).Subscribe(new SubscribeRequest { FromHeight = ulong.MaxValue }, deadline: DateTime.UtcNow.AddMilliseconds(500)))
+        var auth = _patient.Client.Read(new ReadQuery { Subscribe = new SubscribeQuery { FromHeight = ulong.MaxValue } });
+        using (var call = _cluster.Client(0).Subscribe(new SubscribeRequest { FromHeight = ulong.MaxValue, Auth = auth }, deadline: DateTime.UtcNow.AddMilliseconds(500)))
         {
             var error = Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext());
             Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.DeadlineExceeded));
@@ -494,7 +496,8 @@ public sealed partial class BadInputTests
     {
         var huge = new string('x', 100_000);
 
-        var error = Assert.ThrowsAsync<RpcException>(() => _cluster.Client(0).GetTransactionAsync(new GetTransactionRequest { TxId = huge }).ResponseAsync);
+        var auth = _patient.Client.Read(new ReadQuery { GetTransaction = new GetTransactionQuery { TxId = huge } });
+        var error = Assert.ThrowsAsync<RpcException>(() => _cluster.Client(0).GetTransactionAsync(new GetTransactionRequest { TxId = huge, Auth = auth }).ResponseAsync);
         var violation = error!.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>()!.FieldViolations.Single();
 
         using (Assert.EnterMultipleScope())
@@ -516,7 +519,7 @@ public sealed partial class BadInputTests
         var last = _patient.Client.AppendEntries(_ownerKeys, [new PlainEntry(EntryKind.Note, "good 2"u8.ToArray())]);
         var count = await EntryCount();
 
-        using var channel = _cluster.Channel(0);
+        var channel = _cluster.Channel(0);  // shared: the cluster disposes it
         using var call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(
             new Method<byte[], byte[]>(MethodType.DuplexStreaming, "ehrchain.v1.Ledger", "SubmitStream", RawBytes, RawBytes), null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
         foreach (var message in new[]
