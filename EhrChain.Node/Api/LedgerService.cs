@@ -306,6 +306,9 @@ public sealed partial class LedgerService(
             case ReadReplayGuard.Outcome.Replayed:
                 throw ApiErrors.BadRequest("READ_REQUEST_REPLAYED", "request.nonce",
                     "This node has already answered a read request with this reader and nonce; sign a fresh one.");
+            case ReadReplayGuard.Outcome.ReaderFull:
+                throw ApiErrors.Create(StatusCode.ResourceExhausted, "READ_RATE_LIMITED",
+                    "This node is remembering as many fresh read requests of this reader as one reader may have; retry in a moment.");
             case ReadReplayGuard.Outcome.Full:
                 throw ApiErrors.Create(StatusCode.ResourceExhausted, "READ_REPLAY_MEMORY_FULL",
                     "This node is remembering as many fresh read requests as it can; retry in a moment.");
