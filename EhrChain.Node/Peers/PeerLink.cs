@@ -18,7 +18,7 @@ internal sealed partial class PeerLink : IAsyncDisposable
 
     private readonly string _peerId;
     private readonly string _address;
-    private readonly Func<byte[], PeerHello> _hello;
+    private readonly Func<string, byte[], PeerHello> _hello;
     private readonly NodeTls? _tls;
     private GrpcChannel? _channel;
     private X509Certificate2? _channelCertificate;
@@ -31,7 +31,8 @@ internal sealed partial class PeerLink : IAsyncDisposable
     private long _dropped;
     private volatile bool _connected;
 
-    public PeerLink(string peerId, string address, Func<byte[], PeerHello> hello, NodeTls? tls, int queueCapacity, TimeSpan maxBackoff, TimeProvider time, ILogger logger)
+    /// <summary><paramref name="hello"/> makes the hello for (the validator dialled, this channel's certificate hash).</summary>
+    public PeerLink(string peerId, string address, Func<string, byte[], PeerHello> hello, NodeTls? tls, int queueCapacity, TimeSpan maxBackoff, TimeProvider time, ILogger logger)
     {
         _peerId = peerId;
         _address = address;
@@ -153,7 +154,7 @@ internal sealed partial class PeerLink : IAsyncDisposable
     private async Task StreamAsync(Peer.PeerClient client, byte[] certificateHash, CancellationToken stop)
     {
         using var call = client.Stream(cancellationToken: stop);
-        await call.RequestStream.WriteAsync(new PeerFrame { Hello = _hello(certificateHash) }, stop).ConfigureAwait(false);
+        await call.RequestStream.WriteAsync(new PeerFrame { Hello = _hello(_peerId, certificateHash) }, stop).ConfigureAwait(false);
 
         // The listener ends the call when it refuses us or shuts down; stop writing then.
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(stop);

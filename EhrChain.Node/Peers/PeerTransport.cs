@@ -20,7 +20,7 @@ public sealed class PeerTransport : IAsyncDisposable
             .Where(v => v.Id != self.Id)
             .ToDictionary(
                 v => v.Id,
-                v => new PeerLink(v.Id, v.Address, certificateHash => PeerHandshake.Create(self, genesis, time, certificateHash), tls, options.QueueCapacity, options.MaxReconnectBackoff, time, logger));
+                v => new PeerLink(v.Id, v.Address, (listener, certificateHash) => PeerHandshake.Create(self, listener, genesis, time, certificateHash), tls, options.QueueCapacity, options.MaxReconnectBackoff, time, logger));
     }
 
     public void Send(string validatorId, ReadOnlyMemory<byte> message)

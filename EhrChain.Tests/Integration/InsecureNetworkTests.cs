@@ -19,7 +19,7 @@ public sealed class InsecureNetworkTests
         using var admin = await LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, TimeSpan.FromSeconds(30), null, CancellationToken.None);
         var committed = await admin.SubmitAsync(admin.Client.AddParticipant(KeyFile.Generate("pat-plain", KeyRole.Patient), new Profile { Name = "P" }), wait: true, CancellationToken.None);
         var hello = PeerHandshake.Create(
-            KeyFile.Load(Path.Combine(cluster.Directory, "keys", "node-1.key.json")),
+            KeyFile.Load(Path.Combine(cluster.Directory, "keys", "node-1.key.json")), "node-0",
             GenesisFile.Load(Path.Combine(cluster.Directory, "genesis.json")), TimeProvider.System, []);
         using var first = cluster.RawChannel(cluster.PeerAddress(0));
         using var second = cluster.RawChannel(cluster.PeerAddress(0));
@@ -38,6 +38,27 @@ public sealed class InsecureNetworkTests
             Assert.That(kept, Is.True, "the first use of the hello opens the stream");
             Assert.That(refusal.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
             Assert.That(refusal.Status.Detail, Does.Contain("replay"));
+        }
+    }
+
+    [Test]
+    public async Task A_hello_meant_for_one_validator_is_refused_by_another_on_a_plaintext_network()
+    {
+        await using var cluster = await TestCluster.StartAsync(settings: new Dictionary<string, string?> { ["Node:Insecure"] = "true" });
+        // What an eavesdropper captures from node-1 dialling node-2, offered to node-0 instead.
+        var toNode2 = PeerHandshake.Create(
+            KeyFile.Load(Path.Combine(cluster.Directory, "keys", "node-1.key.json")), "node-2",
+            GenesisFile.Load(Path.Combine(cluster.Directory, "genesis.json")), TimeProvider.System, []);
+        using var channel = cluster.RawChannel(cluster.PeerAddress(0));
+
+        using var stream = new Peer.PeerClient(channel).Stream();
+        await stream.RequestStream.WriteAsync(new PeerFrame { Hello = toNode2 });
+        var refusal = Assert.ThrowsAsync<RpcException>(async () => await stream.ResponseAsync);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(refusal.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
+            Assert.That(refusal.Status.Detail, Does.Contain("addressed to 'node-2', not to this validator"));
         }
     }
 }
