@@ -59,7 +59,7 @@ internal static class PeerHandshake
         var validator = genesis.FindValidator(hello.ValidatorId);
         if (validator is null)
         {
-            return HelloRefusal.Refused($"'{Quote(hello.ValidatorId)}' is not a validator of this network");
+            return HelloRefusal.Refused($"'{ApiErrors.Quote(hello.ValidatorId)}' is not a validator of this network");
         }
         if (hello.ValidatorId == selfId)
         {
@@ -67,7 +67,7 @@ internal static class PeerHandshake
         }
         if (hello.ListenerId != selfId)
         {
-            return HelloRefusal.Refused($"the hello is addressed to '{Quote(hello.ListenerId)}', not to this validator");
+            return HelloRefusal.Refused($"the hello is addressed to '{ApiErrors.Quote(hello.ListenerId)}', not to this validator");
         }
         var theirs = Hash.FromByteString(hello.GenesisHash);
         if (theirs != genesis.Hash)
@@ -137,10 +137,8 @@ internal static class PeerHandshake
         }
         return connection.ValidatorId == hello.ValidatorId
             ? null
-            : $"the hello names '{Quote(hello.ValidatorId)}' but the TLS certificate names '{Quote(connection.ValidatorId ?? "")}'";
+            : $"the hello names '{ApiErrors.Quote(hello.ValidatorId)}' but the TLS certificate names '{ApiErrors.Quote(connection.ValidatorId ?? "")}'";
     }
-
-    private static string Quote(string value) => value.Length <= 64 ? value : value[..64] + "...";
 
     // id length u16 || id || listener id length u16 || listener id || genesis hash (32) || time i64
     // || certificate hash length u8 || certificate hash, big-endian.

@@ -61,4 +61,33 @@ public sealed class InsecureNetworkTests
             Assert.That(refusal.Status.Detail, Does.Contain("addressed to 'node-2', not to this validator"));
         }
     }
+
+    [Test]
+    public async Task Many_refused_hellos_cost_the_log_one_line_and_their_text_cannot_forge_another()
+    {
+        await using var cluster = await TestCluster.StartAsync(settings: new Dictionary<string, string?> { ["Node:Insecure"] = "true" });
+        var forged = PeerHandshake.Create(
+            KeyFile.Load(Path.Combine(cluster.Directory, "keys", "node-1.key.json")), "node-0",
+            GenesisFile.Load(Path.Combine(cluster.Directory, "genesis.json")), TimeProvider.System, []);
+        forged.ValidatorId = "intruder\nWarning EhrChain.Node: all is well";
+        using var channel = cluster.RawChannel(cluster.PeerAddress(0));
+
+        var refused = 0;
+        for (var i = 0; i < 50; i++)
+        {
+            using var stream = new Peer.PeerClient(channel).Stream();
+            await stream.RequestStream.WriteAsync(new PeerFrame { Hello = forged });
+            var refusal = Assert.ThrowsAsync<RpcException>(async () => await stream.ResponseAsync);
+            refused += refusal.StatusCode == StatusCode.PermissionDenied ? 1 : 0;
+        }
+        var lines = cluster.Log(0).Lines.Where(l => l.Contains("Refused a peer stream", StringComparison.Ordinal)).ToList();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(refused, Is.EqualTo(50));
+            Assert.That(lines, Has.Count.EqualTo(1), "one line a minute per kind of refusal");
+            Assert.That(lines.FirstOrDefault(), Does.Contain(@"'intruder\nWarning EhrChain.Node: all is well' is not a validator"));
+            Assert.That(cluster.Log(0).Lines.Where(l => l.Contains("all is well", StringComparison.Ordinal)), Has.None.Contains('\n'), "no client text puts a line break in the log");
+        }
+    }
 }
