@@ -167,6 +167,13 @@ public static class ApiErrors
         return string.Concat(text.AsSpan(0, cut), "…");
     }
 
+    /// <summary>The ErrorInfo reason of a refusal (ACCESS_DENIED, ...), or its status code's name when it has none.</summary>
+    public static string ReasonOf(RpcException refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return refusal.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason ?? refusal.StatusCode.ToString();
+    }
+
     /// <summary>The status for a transaction result that is not OK, so admission and Submit-with-wait agree.</summary>
     public static (StatusCode Code, string Reason) ForResult(TxResultCode code) => code switch
     {

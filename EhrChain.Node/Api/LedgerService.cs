@@ -68,7 +68,7 @@ public sealed partial class LedgerService(
         }
         catch (RpcException e)
         {
-            metrics.Rejected.WithLabels("admission", ReasonOf(e)).Inc();
+            metrics.Rejected.WithLabels("admission", ApiErrors.ReasonOf(e)).Inc();
             throw;
         }
 
@@ -440,7 +440,4 @@ public sealed partial class LedgerService(
 
     private static RpcException Rejected(StatusCode code, string reason, string message, Hash txId) =>
         ApiErrors.Create(code, reason, message, new Dictionary<string, string> { ["tx_id"] = txId.ToString() });
-
-    private static string ReasonOf(RpcException e) =>
-        e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason ?? e.StatusCode.ToString();
 }

@@ -14,6 +14,32 @@ public sealed class InputGuardTests
         (e.StatusCode, e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason);
 
     [Test]
+    public async Task A_trailers_only_refusal_percent_encodes_its_message_and_carries_the_details()
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        var refusal = ApiErrors.Create(StatusCode.Unimplemented, "NOT_HERE", "100% sure: 'ü'\nnot here");
+
+        await GrpcTrailersOnly.WriteAsync(context, refusal);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(context.Response.Headers["grpc-status"].ToString(), Is.EqualTo("12"));
+            Assert.That(context.Response.Headers["grpc-message"].ToString(), Is.EqualTo("100%25 sure: '%C3%BC'%0Anot here"));
+            Assert.That(context.Response.Headers["grpc-status-details-bin"].ToString(), Is.Not.Empty);
+        }
+    }
+
+    [Test]
+    public void The_reason_of_a_refusal_is_its_error_info_reason_or_else_its_status_code()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ApiErrors.ReasonOf(ApiErrors.Create(StatusCode.PermissionDenied, "ACCESS_DENIED", "No.")), Is.EqualTo("ACCESS_DENIED"));
+            Assert.That(ApiErrors.ReasonOf(new RpcException(new Status(StatusCode.Unavailable, "down"))), Is.EqualTo("Unavailable"));
+        }
+    }
+
+    [Test]
     public void A_quote_writes_control_characters_as_visible_escapes()
     {
         using (Assert.EnterMultipleScope())
