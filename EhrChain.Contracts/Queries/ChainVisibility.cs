@@ -97,9 +97,7 @@ public sealed class ChainVisibility
         }
         if (!_readableRecords.TryGetValue(recordId, out var readable))
         {
-            readable = _state.Record(recordId) is { } record
-                && (record.OwnerId == _reader.Id
-                    || (_state.Grant(record.Id, _reader.Id) is { } grant && GrantLiveness.IsLive(grant, _now)));
+            readable = _state.Record(recordId) is { } record && RecordAccess.MayRead(_state, record, _reader.Id, _now);
             _readableRecords[recordId] = readable;
         }
         return readable;

@@ -189,12 +189,11 @@ public sealed class RecordQueries
 
     private bool IsAdmin => _reader.Role == ParticipantRole.Admin;
 
-    private bool MayReadContent(MedicalRecord record) => record.OwnerId == _reader.Id || HoldsLiveGrant(record);
+    private bool MayReadContent(MedicalRecord record) => RecordAccess.MayRead(_state, record, _reader.Id, _now);
 
     private bool HoldsLiveGrant(MedicalRecord record) => HoldsLiveGrant(record.Id, _reader.Id);
 
-    private bool HoldsLiveGrant(string recordId, string granteeId) =>
-        _state.Grant(recordId, granteeId) is { } grant && GrantLiveness.IsLive(grant, _now);
+    private bool HoldsLiveGrant(string recordId, string granteeId) => RecordAccess.HoldsLiveGrant(_state, recordId, granteeId, _now);
 
     private bool HoldsLiveGrantOnAnyRecordOf(string providerId, string patientId) =>
         _state.RecordsOwnedBy(patientId).Any(r => HoldsLiveGrant(r.RecordId, providerId));

@@ -10,7 +10,8 @@ namespace EhrChain.Node.Api;
 /// gRPC errors with google.rpc details: an ErrorInfo whose reason a program can switch on
 /// (ACCESS_DENIED, BAD_SIGNATURE, ...) and, for malformed input, a BadRequest naming the field.
 /// Whatever a caller quotes of the client's input is cut to a short prefix here, so a megabyte
-/// id is never echoed back into grpc-message, the details or a log line.
+/// id is never echoed back into grpc-message, the details or a log line, and its control
+/// characters are written as visible escapes, so no client text can start a forged log line.
 /// </summary>
 public static class ApiErrors
 {
@@ -67,8 +68,47 @@ public static class ApiErrors
     public static RpcException CompressionNotSupported(string message) =>
         Create(StatusCode.Unimplemented, "COMPRESSION_NOT_SUPPORTED", message);
 
-    /// <summary>Client input as a message quotes it: at most <see cref="MaxQuotedChars"/> characters, then an ellipsis.</summary>
-    public static string Quote(string? input) => Prefix(input ?? "", MaxQuotedChars);
+    /// <summary>
+    /// Client input as a message or a log line quotes it: control characters (and the Unicode line
+    /// and paragraph separators) as C-style escapes, a backslash doubled so an escape cannot be
+    /// faked, at most <see cref="MaxQuotedChars"/> characters of that, then an ellipsis.
+    /// </summary>
+    public static string Quote(string? input)
+    {
+        input ??= "";
+        var text = new StringBuilder(Math.Min(input.Length, MaxQuotedChars) + 1);
+        for (var i = 0; i < input.Length; i++)
+        {
+            var c = input[i];
+            var escaped = Escape(c);
+            var length = escaped?.Length ?? (char.IsHighSurrogate(c) && i + 1 < input.Length ? 2 : 1);
+            if (text.Length + length > MaxQuotedChars)
+            {
+                return text.Append(Ellipsis).ToString();
+            }
+            if (escaped is not null)
+            {
+                text.Append(escaped);
+            }
+            else
+            {
+                text.Append(input, i, length);
+                i += length - 1;
+            }
+        }
+        return text.ToString();
+    }
+
+    private static string? Escape(char c) => c switch
+    {
+        '\\' => @"\\",
+        '\n' => @"\n",
+        '\r' => @"\r",
+        '\t' => @"\t",
+        '\0' => @"\0",
+        _ when char.IsControl(c) || c is '\u2028' or '\u2029' => $@"\u{(int)c:x4}",
+        _ => null,
+    };
 
     /// <summary>
     /// Cuts every single-quoted run (the house style for quoting input: <c>'{value}'</c>) to
@@ -125,6 +165,13 @@ public static class ApiErrors
         // Never split a surrogate pair: the cut text must stay valid UTF-16 for grpc-message.
         var cut = char.IsHighSurrogate(text[max - 1]) ? max - 1 : max;
         return string.Concat(text.AsSpan(0, cut), "…");
+    }
+
+    /// <summary>The ErrorInfo reason of a refusal (ACCESS_DENIED, ...), or its status code's name when it has none.</summary>
+    public static string ReasonOf(RpcException refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return refusal.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason ?? refusal.StatusCode.ToString();
     }
 
     /// <summary>The status for a transaction result that is not OK, so admission and Submit-with-wait agree.</summary>

@@ -83,7 +83,7 @@ public sealed class GuardedReader<T>(IAsyncStreamReader<T> inner, string method,
 
     private RpcException Refused(RpcException refusal)
     {
-        refusals.Refused(refusal.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason ?? refusal.StatusCode.ToString(), method);
+        refusals.Refused(ApiErrors.ReasonOf(refusal), method);
         return refusal;
     }
 }

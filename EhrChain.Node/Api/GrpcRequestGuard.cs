@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Reflection;
-using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.AspNetCore.Server;
@@ -65,8 +64,8 @@ public sealed class GrpcRequestGuard(RequestDelegate next, GrpcInputLimits limit
         }
         if (refusal is not null)
         {
-            refusals.Refused(ReasonOf(refusal), grpc.Method.FullName);
-            await WriteTrailersOnlyAsync(context, refusal).ConfigureAwait(false);
+            refusals.Refused(ApiErrors.ReasonOf(refusal), grpc.Method.FullName);
+            await GrpcTrailersOnly.WriteAsync(context, refusal).ConfigureAwait(false);
             return;
         }
         context.Request.Body = new MemoryStream(frame!, writable: false);
@@ -158,41 +157,5 @@ public sealed class GrpcRequestGuard(RequestDelegate next, GrpcInputLimits limit
         return descriptor is not null && descriptor.FullName == grpc.Method.ServiceName
             ? descriptor.FindMethodByName(grpc.Method.Name)?.InputType
             : null;
-    }
-
-    private static string ReasonOf(RpcException refusal) =>
-        refusal.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason ?? refusal.StatusCode.ToString();
-
-    /// <summary>A gRPC "trailers-only" answer: the status in the response headers, no message.</summary>
-    private static Task WriteTrailersOnlyAsync(HttpContext context, RpcException refusal)
-    {
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/grpc";
-        response.Headers["grpc-status"] = ((int)refusal.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        response.Headers["grpc-message"] = PercentEncoded(refusal.Status.Detail);
-        foreach (var entry in refusal.Trailers)
-        {
-            response.Headers[entry.Key] = entry.IsBinary ? Convert.ToBase64String(entry.ValueBytes) : entry.Value;
-        }
-        return response.CompleteAsync();
-    }
-
-    /// <summary>grpc-message is percent-encoded UTF-8: printable ASCII other than '%' as is, the rest as %XX.</summary>
-    private static string PercentEncoded(string text)
-    {
-        var encoded = new StringBuilder(text.Length);
-        foreach (var b in Encoding.UTF8.GetBytes(text))
-        {
-            if (b is >= 0x20 and <= 0x7e && b != (byte)'%')
-            {
-                encoded.Append((char)b);
-            }
-            else
-            {
-                encoded.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
-        return encoded.ToString();
     }
 }

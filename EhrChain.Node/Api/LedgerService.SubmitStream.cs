@@ -106,7 +106,7 @@ public sealed partial class LedgerService
         Index = index,
         TxId = txId,
         Code = (int)refusal.StatusCode,
-        Reason = ReasonOf(refusal),
+        Reason = ApiErrors.ReasonOf(refusal),
         Message = refusal.Status.Detail,
     };
 }

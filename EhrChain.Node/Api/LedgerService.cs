@@ -68,7 +68,7 @@ public sealed partial class LedgerService(
         }
         catch (RpcException e)
         {
-            metrics.Rejected.WithLabels("admission", ReasonOf(e)).Inc();
+            metrics.Rejected.WithLabels("admission", ApiErrors.ReasonOf(e)).Inc();
             throw;
         }
 
@@ -306,6 +306,9 @@ public sealed partial class LedgerService(
             case ReadReplayGuard.Outcome.Replayed:
                 throw ApiErrors.BadRequest("READ_REQUEST_REPLAYED", "request.nonce",
                     "This node has already answered a read request with this reader and nonce; sign a fresh one.");
+            case ReadReplayGuard.Outcome.ReaderFull:
+                throw ApiErrors.Create(StatusCode.ResourceExhausted, "READ_RATE_LIMITED",
+                    "This node is remembering as many fresh read requests of this reader as one reader may have; retry in a moment.");
             case ReadReplayGuard.Outcome.Full:
                 throw ApiErrors.Create(StatusCode.ResourceExhausted, "READ_REPLAY_MEMORY_FULL",
                     "This node is remembering as many fresh read requests as it can; retry in a moment.");
@@ -437,7 +440,4 @@ public sealed partial class LedgerService(
 
     private static RpcException Rejected(StatusCode code, string reason, string message, Hash txId) =>
         ApiErrors.Create(code, reason, message, new Dictionary<string, string> { ["tx_id"] = txId.ToString() });
-
-    private static string ReasonOf(RpcException e) =>
-        e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason ?? e.StatusCode.ToString();
 }

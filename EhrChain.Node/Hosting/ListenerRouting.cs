@@ -1,4 +1,5 @@
-using System.Globalization;
+using EhrChain.Node.Api;
+using Grpc.Core;
 
 namespace EhrChain.Node.Hosting;
 
@@ -10,8 +11,6 @@ namespace EhrChain.Node.Hosting;
 /// </summary>
 internal static class ListenerRouting
 {
-    private const int GrpcUnimplemented = 12;
-
     /// <summary>Endpoint metadata: the local port whose connections this endpoint serves.</summary>
     internal sealed record ServedOn(int Port, string Listener);
 
@@ -27,12 +26,9 @@ internal static class ListenerRouting
         }
         if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
         {
-            // A trailers-only gRPC response: the status travels in the headers, with no body.
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = "application/grpc";
-            context.Response.Headers["grpc-status"] = GrpcUnimplemented.ToString(CultureInfo.InvariantCulture);
-            context.Response.Headers["grpc-message"] = $"Not served on this port: {context.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "this service"} is on the {servedOn.Listener} listener.";
-            return Task.CompletedTask;
+            var service = context.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            return GrpcTrailersOnly.WriteAsync(context, new RpcException(new Status(StatusCode.Unimplemented,
+                $"Not served on this port: {(service is null ? "this service" : ApiErrors.Quote(service))} is on the {servedOn.Listener} listener.")));
         }
         context.Response.StatusCode = StatusCodes.Status404NotFound;
         return Task.CompletedTask;

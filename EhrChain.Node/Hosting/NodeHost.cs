@@ -100,7 +100,7 @@ public static class NodeHost
                 settings.Genesis, settings.Identity.Id, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeTls>>()));
         }
         services.AddSingleton(sp => new SeenHellos(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new PeerTransport(settings.Identity.Keys, settings.Genesis, settings.Peers, sp.GetService<NodeTls>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new PeerTransport(settings.Identity.Keys, settings.Genesis, settings.Peers, sp.GetService<NodeTls>(), settings.Node.Insecure, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new ConsensusPeers(sp.GetRequiredService<PeerTransport>(), new Lazy<ConsensusDriver>(sp.GetRequiredService<ConsensusDriver>)));
         services.AddSingleton<IPeerInbox>(sp => sp.GetRequiredService<ConsensusPeers>());
         services.AddSingleton(sp => new ConsensusDriver(new ReplicaSetup(

@@ -10,11 +10,11 @@ using Google.Protobuf;
 namespace EhrChain.Node.Peers;
 
 /// <summary>
-/// The hello that opens every peer stream: who is dialling, on which network, when, over which
-/// TLS certificate — signed. A listener accepts a stream only from a genesis validator on the same
-/// genesis, with a fresh hello bound to the client certificate of the connection it arrives on, so
-/// a captured hello is worthless on any other connection (and <see cref="SeenHellos"/> refuses it
-/// on a plaintext one).
+/// The hello that opens every peer stream: who is dialling whom, on which network, when, over
+/// which TLS certificate — signed. A listener accepts a stream only from a genesis validator on the
+/// same genesis, with a fresh hello addressed to itself and bound to the client certificate of the
+/// connection it arrives on, so a captured hello is worthless on any other connection and at any
+/// other validator (and <see cref="SeenHellos"/> refuses its replay on a plaintext one).
 /// </summary>
 internal static class PeerHandshake
 {
@@ -24,14 +24,17 @@ internal static class PeerHandshake
     /// <summary>Longer than any validator id a genesis names; bounds what a stranger can make this node hash and quote.</summary>
     public const int MaxValidatorIdBytes = 128;
 
-    public static PeerHello Create(KeyFile validator, GenesisFile genesis, TimeProvider time, ReadOnlySpan<byte> certificateHash)
+    /// <summary>A hello from <paramref name="validator"/> to the validator <paramref name="listenerId"/>.</summary>
+    public static PeerHello Create(KeyFile validator, string listenerId, GenesisFile genesis, TimeProvider time, ReadOnlySpan<byte> certificateHash)
     {
         ArgumentNullException.ThrowIfNull(validator);
+        ArgumentException.ThrowIfNullOrEmpty(listenerId);
         ArgumentNullException.ThrowIfNull(genesis);
         ArgumentNullException.ThrowIfNull(time);
         var hello = new PeerHello
         {
             ValidatorId = validator.Id,
+            ListenerId = listenerId,
             GenesisHash = genesis.Hash.ToByteString(),
             TimeUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
             TlsCertificateSha256 = ByteString.CopyFrom(certificateHash),
@@ -56,11 +59,15 @@ internal static class PeerHandshake
         var validator = genesis.FindValidator(hello.ValidatorId);
         if (validator is null)
         {
-            return HelloRefusal.Refused($"'{Quote(hello.ValidatorId)}' is not a validator of this network");
+            return HelloRefusal.Refused($"'{ApiErrors.Quote(hello.ValidatorId)}' is not a validator of this network");
         }
         if (hello.ValidatorId == selfId)
         {
             return HelloRefusal.Refused("a validator cannot dial itself");
+        }
+        if (hello.ListenerId != selfId)
+        {
+            return HelloRefusal.Refused($"the hello is addressed to '{ApiErrors.Quote(hello.ListenerId)}', not to this validator");
         }
         var theirs = Hash.FromByteString(hello.GenesisHash);
         if (theirs != genesis.Hash)
@@ -94,6 +101,15 @@ internal static class PeerHandshake
         {
             return $"the validator id is {idBytes} bytes (at most {MaxValidatorIdBytes})";
         }
+        if (hello.ListenerId.Length == 0)
+        {
+            return "the hello names no listener";
+        }
+        var listenerBytes = Encoding.UTF8.GetByteCount(hello.ListenerId);
+        if (listenerBytes > MaxValidatorIdBytes)
+        {
+            return $"the listener id is {listenerBytes} bytes (at most {MaxValidatorIdBytes})";
+        }
         if (hello.GenesisHash.Length != Hash.Size)
         {
             return $"the genesis hash is {hello.GenesisHash.Length} bytes, not {Hash.Size}";
@@ -121,23 +137,27 @@ internal static class PeerHandshake
         }
         return connection.ValidatorId == hello.ValidatorId
             ? null
-            : $"the hello names '{Quote(hello.ValidatorId)}' but the TLS certificate names '{Quote(connection.ValidatorId ?? "")}'";
+            : $"the hello names '{ApiErrors.Quote(hello.ValidatorId)}' but the TLS certificate names '{ApiErrors.Quote(connection.ValidatorId ?? "")}'";
     }
 
-    private static string Quote(string value) => value.Length <= 64 ? value : value[..64] + "...";
-
-    // id length u16 || id || genesis hash (32) || time i64 || certificate hash length u8 || certificate hash, big-endian.
+    // id length u16 || id || listener id length u16 || listener id || genesis hash (32) || time i64
+    // || certificate hash length u8 || certificate hash, big-endian.
     // Only called on a hello that passed Malformed, so every length fits.
     private static byte[] SignedBytes(PeerHello hello)
     {
         var id = Encoding.UTF8.GetBytes(hello.ValidatorId);
+        var listener = Encoding.UTF8.GetBytes(hello.ListenerId);
         var certificate = hello.TlsCertificateSha256.Span;
-        var bytes = new byte[2 + id.Length + Hash.Size + 8 + 1 + certificate.Length];
+        var bytes = new byte[2 + id.Length + 2 + listener.Length + Hash.Size + 8 + 1 + certificate.Length];
         var at = 0;
         BinaryPrimitives.WriteUInt16BigEndian(bytes, (ushort)id.Length);
         at += 2;
         id.CopyTo(bytes, at);
         at += id.Length;
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(at), (ushort)listener.Length);
+        at += 2;
+        listener.CopyTo(bytes, at);
+        at += listener.Length;
         hello.GenesisHash.Span.CopyTo(bytes.AsSpan(at));
         at += Hash.Size;
         BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(at), hello.TimeUnixMs);

@@ -18,7 +18,8 @@ internal sealed partial class PeerLink : IAsyncDisposable
 
     private readonly string _peerId;
     private readonly string _address;
-    private readonly Func<byte[], PeerHello> _hello;
+    private readonly Func<string, byte[], PeerHello> _hello;
+    // Null exactly when the node runs insecure: the constructor refuses any other combination.
     private readonly NodeTls? _tls;
     private GrpcChannel? _channel;
     private X509Certificate2? _channelCertificate;
@@ -31,8 +32,22 @@ internal sealed partial class PeerLink : IAsyncDisposable
     private long _dropped;
     private volatile bool _connected;
 
-    public PeerLink(string peerId, string address, Func<byte[], PeerHello> hello, NodeTls? tls, int queueCapacity, TimeSpan maxBackoff, TimeProvider time, ILogger logger)
+    /// <summary><paramref name="hello"/> makes the hello for (the validator dialled, this channel's certificate hash).</summary>
+    /// <remarks>
+    /// Plaintext only when <paramref name="insecure"/> (Node:Insecure) says so: a missing TLS setup on a
+    /// secure node is a wiring fault, and dialling validators in the clear would leak consensus
+    /// traffic about health records, so it fails here, at startup, instead of quietly using http.
+    /// </remarks>
+    public PeerLink(string peerId, string address, Func<string, byte[], PeerHello> hello, NodeTls? tls, bool insecure, int queueCapacity, TimeSpan maxBackoff, TimeProvider time, ILogger logger)
     {
+        if (insecure && tls is not null)
+        {
+            throw new InvalidOperationException($"The link to {peerId} was given TLS on an insecure node; a node is either one or the other.");
+        }
+        if (!insecure && tls is null)
+        {
+            throw new InvalidOperationException($"The link to {peerId} has no TLS but the node is not insecure; refusing to dial a validator in plaintext.");
+        }
         _peerId = peerId;
         _address = address;
         _hello = hello;
@@ -72,11 +87,11 @@ internal sealed partial class PeerLink : IAsyncDisposable
                 ConnectTimeout = TimeSpan.FromSeconds(3),
                 EnableMultipleHttp2Connections = false,
             };
-            if (_tls is not null && certificate is not null)
+            if (_tls is not null)
             {
-                handler.SslOptions = _tls.PeerDialer(_peerId, certificate);
+                handler.SslOptions = _tls.PeerDialer(_peerId, certificate!);
             }
-            _channel = GrpcChannel.ForAddress($"{(certificate is null ? "http" : "https")}://{_address}", new GrpcChannelOptions
+            _channel = GrpcChannel.ForAddress($"{(_tls is null ? "http" : "https")}://{_address}", new GrpcChannelOptions
             {
                 MaxSendMessageSize = PeerLimits.MaxMessageBytes,
                 HttpHandler = handler,
@@ -153,7 +168,7 @@ internal sealed partial class PeerLink : IAsyncDisposable
     private async Task StreamAsync(Peer.PeerClient client, byte[] certificateHash, CancellationToken stop)
     {
         using var call = client.Stream(cancellationToken: stop);
-        await call.RequestStream.WriteAsync(new PeerFrame { Hello = _hello(certificateHash) }, stop).ConfigureAwait(false);
+        await call.RequestStream.WriteAsync(new PeerFrame { Hello = _hello(_peerId, certificateHash) }, stop).ConfigureAwait(false);
 
         // The listener ends the call when it refuses us or shuts down; stop writing then.
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(stop);

@@ -7,9 +7,9 @@ using Grpc.Core;
 namespace EhrChain.Node.Peers;
 
 /// <summary>The listening end of peer streams: authenticates the dialler's hello, then hands each message to the inbox.</summary>
-internal sealed partial class PeerService(
+internal sealed class PeerService(
     GenesisFile genesis, NodeIdentity identity, NodeOptions options, SeenHellos seen, IPeerInbox inbox, TimeProvider time,
-    IHostApplicationLifetime lifetime, ILogger<PeerService> logger) : Peer.PeerBase
+    IHostApplicationLifetime lifetime, RefusalLog refusals) : Peer.PeerBase
 {
     public override async Task<PeerStreamEnd> Stream(IAsyncStreamReader<PeerFrame> requestStream, ServerCallContext context)
     {
@@ -76,12 +76,11 @@ internal sealed partial class PeerService(
         {
             return;
         }
-        LogRefused(context.Peer, refusal.Reason);
+        // Anyone who reaches the peer port can be refused, as often as they like: rate-limited, by a fixed code.
+        var reason = refusal.IsMalformed ? "PEER_HELLO_MALFORMED" : "PEER_REFUSED";
+        refusals.RefusedPeer(reason, context.Peer, refusal.Reason);
         throw refusal.IsMalformed
-            ? ApiErrors.BadRequest("PEER_HELLO_MALFORMED", "hello", $"Peer refused: {refusal.Reason}.")
-            : ApiErrors.Create(StatusCode.PermissionDenied, "PEER_REFUSED", $"Peer refused: {refusal.Reason}.");
+            ? ApiErrors.BadRequest(reason, "hello", $"Peer refused: {refusal.Reason}.")
+            : ApiErrors.Create(StatusCode.PermissionDenied, reason, $"Peer refused: {refusal.Reason}.");
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a peer stream from {Address}: {Reason}")]
-    private partial void LogRefused(string address, string reason);
 }

@@ -9,18 +9,28 @@ public sealed class PeerTransport : IAsyncDisposable
 {
     private readonly Dictionary<string, PeerLink> _links;
 
-    /// <summary>Links dial with <c>tls</c> (the node's certificate and the network CA); null only on an insecure (plaintext) network.</summary>
-    public PeerTransport(KeyFile self, GenesisFile genesis, PeerTransportOptions options, NodeTls? tls, TimeProvider time, ILoggerFactory loggers)
+    /// <summary>
+    /// Links dial with <c>tls</c> (the node's certificate and the network CA), which must be null
+    /// exactly when <paramref name="insecure"/> (Node:Insecure): otherwise this throws, rather than dial in plaintext.
+    /// </summary>
+    public PeerTransport(KeyFile self, GenesisFile genesis, PeerTransportOptions options, NodeTls? tls, bool insecure, TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(self);
         ArgumentNullException.ThrowIfNull(genesis);
         ArgumentNullException.ThrowIfNull(options);
+        // Checked before any link starts, so a wiring fault stops the node instead of leaving links running.
+        if (insecure != (tls is null))
+        {
+            throw new InvalidOperationException(insecure
+                ? "Peer TLS was given to an insecure node; a node is either one or the other."
+                : "The node is not insecure (Node:Insecure) but has no peer TLS; refusing to dial validators in plaintext.");
+        }
         var logger = loggers.CreateLogger<PeerTransport>();
         _links = genesis.Validators
             .Where(v => v.Id != self.Id)
             .ToDictionary(
                 v => v.Id,
-                v => new PeerLink(v.Id, v.Address, certificateHash => PeerHandshake.Create(self, genesis, time, certificateHash), tls, options.QueueCapacity, options.MaxReconnectBackoff, time, logger));
+                v => new PeerLink(v.Id, v.Address, (listener, certificateHash) => PeerHandshake.Create(self, listener, genesis, time, certificateHash), tls, insecure, options.QueueCapacity, options.MaxReconnectBackoff, time, logger));
     }
 
     public void Send(string validatorId, ReadOnlyMemory<byte> message)

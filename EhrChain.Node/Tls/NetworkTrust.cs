@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using EhrChain.Node.Api;
 
 namespace EhrChain.Node.Tls;
 
@@ -56,8 +57,6 @@ public sealed class NetworkTrust
             return problem;
         }
         var named = ValidatorCertificate.IdOf(certificate);
-        return named == validatorId ? null : $"the certificate names {(named is null ? "no validator" : $"'{Shorten(named)}'")}, not '{validatorId}'";
+        return named == validatorId ? null : $"the certificate names {(named is null ? "no validator" : $"'{ApiErrors.Quote(named)}'")}, not '{validatorId}'";
     }
-
-    internal static string Shorten(string value) => value.Length <= 64 ? value : value[..64] + "...";
 }

@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using EhrChain.Core.Genesis;
+using EhrChain.Node.Api;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace EhrChain.Node.Tls;
@@ -80,7 +81,7 @@ public sealed partial class NodeTls
             var id = ValidatorCertificate.IdOf(certificate);
             problem = id is null ? "the certificate names no validator"
                 : id == _selfId ? "the certificate is this node's own"
-                : _genesis.FindValidator(id) is null ? $"'{NetworkTrust.Shorten(id)}' is not a validator of this network"
+                : _genesis.FindValidator(id) is null ? $"'{ApiErrors.Quote(id)}' is not a validator of this network"
                 : null;
         }
         if (problem is not null)

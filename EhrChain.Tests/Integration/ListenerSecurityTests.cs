@@ -36,7 +36,9 @@ public sealed class ListenerSecurityTests
 
     private static byte[] CertificateHash(string path) => SHA256.HashData(X509CertificateLoader.LoadCertificateFromFile(path).RawData);
 
-    private PeerHello HelloOf(int validator, byte[] certificateHash) => PeerHandshake.Create(ValidatorKeys(validator), Genesis, TimeProvider.System, certificateHash);
+    /// <summary>A hello from validator <paramref name="validator"/> to <paramref name="to"/> (node-0 unless said, whose peer port every test dials).</summary>
+    private PeerHello HelloOf(int validator, byte[] certificateHash, int to = 0) =>
+        PeerHandshake.Create(ValidatorKeys(validator), $"node-{to}", Genesis, TimeProvider.System, certificateHash);
 
     /// <summary>Opens a peer stream with <paramref name="hello"/>; null when the listener keeps it open (accepted), else its refusal.</summary>
     private static async Task<RpcException?> OfferAsync(GrpcChannel channel, PeerHello hello, AsyncClientStreamingCall<PeerFrame, PeerStreamEnd>? keepOpen = null)
@@ -123,6 +125,22 @@ public sealed class ListenerSecurityTests
             Assert.That(accepted, Is.Null, "the first use of a fresh hello opens the stream");
             Assert.That(replayed?.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
             Assert.That(replayed?.Status.Detail, Does.Contain("replay"));
+        }
+    }
+
+    [Test]
+    public async Task A_hello_addressed_to_another_validator_is_refused_on_a_connection_it_is_bound_to()
+    {
+        // Everything about it is right for this connection except whom it was meant for.
+        var toNode2 = HelloOf(1, CertificateHash(_cluster.CertificateFiles(1).Certificate), to: 2);
+        using var channel = _cluster.RawChannel(_cluster.PeerAddress(0), asValidator: 1);
+
+        var refusal = await OfferAsync(channel, toNode2);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(refusal?.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
+            Assert.That(refusal?.Status.Detail, Does.Contain("addressed to 'node-2'"));
         }
     }
 

@@ -14,6 +14,55 @@ public sealed class InputGuardTests
         (e.StatusCode, e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason);
 
     [Test]
+    public async Task A_trailers_only_refusal_percent_encodes_its_message_and_carries_the_details()
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        var refusal = ApiErrors.Create(StatusCode.Unimplemented, "NOT_HERE", "100% sure: 'ü'\nnot here");
+
+        await GrpcTrailersOnly.WriteAsync(context, refusal);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(context.Response.Headers["grpc-status"].ToString(), Is.EqualTo("12"));
+            Assert.That(context.Response.Headers["grpc-message"].ToString(), Is.EqualTo("100%25 sure: '%C3%BC'%0Anot here"));
+            Assert.That(context.Response.Headers["grpc-status-details-bin"].ToString(), Is.Not.Empty);
+        }
+    }
+
+    [Test]
+    public void The_reason_of_a_refusal_is_its_error_info_reason_or_else_its_status_code()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ApiErrors.ReasonOf(ApiErrors.Create(StatusCode.PermissionDenied, "ACCESS_DENIED", "No.")), Is.EqualTo("ACCESS_DENIED"));
+            Assert.That(ApiErrors.ReasonOf(new RpcException(new Status(StatusCode.Unavailable, "down"))), Is.EqualTo("Unavailable"));
+        }
+    }
+
+    [Test]
+    public void A_quote_writes_control_characters_as_visible_escapes()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ApiErrors.Quote("a\nb"), Is.EqualTo(@"a\nb"));
+            Assert.That(ApiErrors.Quote("a\r\tb\u001b[31m\u2028"), Is.EqualTo(@"a\r\tb\u001b[31m\u2028"));
+            Assert.That(ApiErrors.Quote(@"a\nb"), Is.EqualTo(@"a\\nb"), "a backslash in the input cannot pass for an escape");
+        }
+    }
+
+    [Test]
+    public void A_quote_of_many_control_characters_stays_within_the_quoted_length()
+    {
+        var quote = ApiErrors.Quote(new string('\n', 1000));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(quote, Does.Not.Contain("\n"));
+            Assert.That(quote, Is.EqualTo(string.Concat(Enumerable.Repeat(@"\n", ApiErrors.MaxQuotedChars / 2)) + "…"));
+        }
+    }
+
+    [Test]
     public void A_quoted_input_longer_than_64_characters_is_cut_to_a_prefix_with_an_ellipsis()
     {
         var error = ApiErrors.BadRequest("MALFORMED", "tx_id", $"'{new string('a', 1_000_000)}' is not a 64-digit hex hash.");

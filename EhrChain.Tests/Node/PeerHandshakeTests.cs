@@ -29,7 +29,7 @@ public sealed class PeerHandshakeTests
         _certificate = RandomNumberGenerator.GetBytes(32);
     }
 
-    private PeerHello HelloFromNode1() => PeerHandshake.Create(_validators[1], _genesis, _time, _certificate);
+    private PeerHello HelloFromNode1() => PeerHandshake.Create(_validators[1], "node-0", _genesis, _time, _certificate);
 
     private HelloRefusal? CheckOnNode0(PeerHello hello, TlsPeer? connection) =>
         PeerHandshake.Check(hello, _genesis, "node-0", _time, connection);
@@ -77,6 +77,31 @@ public sealed class PeerHandshakeTests
     }
 
     [Test]
+    public void A_hello_addressed_to_another_validator_is_refused()
+    {
+        var toNode2 = PeerHandshake.Create(_validators[1], "node-2", _genesis, _time, _certificate);
+
+        var refusal = CheckOnNode0(toNode2, new TlsPeer(_certificate, "node-1"));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(refusal?.IsMalformed, Is.False);
+            Assert.That(refusal?.Reason, Does.Contain("addressed to 'node-2', not to this validator"));
+        }
+    }
+
+    [Test]
+    public void A_hello_whose_listener_was_changed_fails_its_signature()
+    {
+        var hello = PeerHandshake.Create(_validators[1], "node-2", _genesis, _time, _certificate);
+        hello.ListenerId = "node-0";
+
+        var refusal = CheckOnNode0(hello, new TlsPeer(_certificate, "node-1"));
+
+        Assert.That(refusal?.Reason, Is.EqualTo("bad hello signature"));
+    }
+
+    [Test]
     public void A_hello_older_than_the_max_age_is_refused()
     {
         var hello = HelloFromNode1();
@@ -99,6 +124,8 @@ public sealed class PeerHandshakeTests
         yield return new TestCaseData((Action<PeerHello>)(h => h.TlsCertificateSha256 = ByteString.CopyFrom(new byte[7])), true, "certificate hash is 7 bytes").SetName("A_hello_with_a_7_byte_certificate_hash_is_refused");
         yield return new TestCaseData((Action<PeerHello>)(h => h.ValidatorId = "intruder"), false, "'intruder' is not a validator").SetName("A_hello_from_a_non_validator_is_refused");
         yield return new TestCaseData((Action<PeerHello>)(h => h.ValidatorId = "node-0"), false, "cannot dial itself").SetName("A_hello_naming_the_listener_itself_is_refused");
+        yield return new TestCaseData((Action<PeerHello>)(h => h.ListenerId = ""), true, "names no listener").SetName("A_hello_without_a_listener_id_is_refused");
+        yield return new TestCaseData((Action<PeerHello>)(h => h.ListenerId = new string('x', 1 << 20)), true, "listener id is 1048576 bytes").SetName("A_hello_with_a_1_MiB_listener_id_is_refused");
         yield return new TestCaseData((Action<PeerHello>)(h => h.ValidatorId = new string('x', 1 << 20)), true, "validator id is 1048576 bytes").SetName("A_hello_with_a_1_MiB_validator_id_is_refused");
     }
 
@@ -128,9 +155,9 @@ public sealed class PeerHandshakeTests
 
         var first = seen.TryUse(hello);
         var replay = seen.TryUse(hello.Clone());
-        var other = seen.TryUse(PeerHandshake.Create(_validators[2], _genesis, _time, _certificate));
+        var other = seen.TryUse(PeerHandshake.Create(_validators[2], "node-0", _genesis, _time, _certificate));
         _time.Advance(PeerHandshake.MaxAge + TimeSpan.FromSeconds(1));
-        seen.TryUse(PeerHandshake.Create(_validators[3], _genesis, _time, _certificate));
+        seen.TryUse(PeerHandshake.Create(_validators[3], "node-0", _genesis, _time, _certificate));
 
         using (Assert.EnterMultipleScope())
         {

@@ -12,7 +12,7 @@ public sealed class ReadReplayGuardTests
     [Test]
     public void A_request_is_answered_once_and_a_repeat_is_refused()
     {
-        var guard = new ReadReplayGuard(Skew, 10);
+        var guard = new ReadReplayGuard(Skew, 10, 10);
 
         using (Assert.EnterMultipleScope())
         {
@@ -26,7 +26,7 @@ public sealed class ReadReplayGuardTests
     [Test]
     public void A_request_is_forgotten_only_once_it_is_too_old_to_verify()
     {
-        var guard = new ReadReplayGuard(Skew, 1);
+        var guard = new ReadReplayGuard(Skew, 1, 1);
         guard.Remember("dr-bob", 7, Ms(Now), Now);
 
         using (Assert.EnterMultipleScope())
@@ -42,7 +42,7 @@ public sealed class ReadReplayGuardTests
     [Test]
     public void A_full_memory_refuses_new_requests_rather_than_forget_a_fresh_one()
     {
-        var guard = new ReadReplayGuard(Skew, 2);
+        var guard = new ReadReplayGuard(Skew, 2, 2);
         guard.Remember("a", 1, Ms(Now), Now);
         guard.Remember("b", 1, Ms(Now), Now);
 
@@ -50,6 +50,38 @@ public sealed class ReadReplayGuardTests
         {
             Assert.That(guard.Remember("c", 1, Ms(Now), Now), Is.EqualTo(ReadReplayGuard.Outcome.Full));
             Assert.That(guard.Remember("a", 1, Ms(Now), Now), Is.EqualTo(ReadReplayGuard.Outcome.Replayed));
+        }
+    }
+
+    [Test]
+    public void A_reader_at_its_own_cap_is_refused_while_another_reader_is_still_served()
+    {
+        var guard = new ReadReplayGuard(Skew, 100, 3);
+        for (ulong nonce = 1; nonce <= 3; nonce++)
+        {
+            guard.Remember("mallory", nonce, Ms(Now), Now);
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(guard.Remember("mallory", 4, Ms(Now), Now), Is.EqualTo(ReadReplayGuard.Outcome.ReaderFull));
+            Assert.That(guard.Remember("dr-bob", 1, Ms(Now), Now), Is.EqualTo(ReadReplayGuard.Outcome.First));
+            // A repeat is still a replay, not a rate limit, so the client learns the right thing.
+            Assert.That(guard.Remember("mallory", 3, Ms(Now), Now), Is.EqualTo(ReadReplayGuard.Outcome.Replayed));
+        }
+    }
+
+    [Test]
+    public void A_reader_gets_its_share_back_once_its_old_requests_are_too_old_to_verify()
+    {
+        var guard = new ReadReplayGuard(Skew, 100, 1);
+        guard.Remember("mallory", 1, Ms(Now), Now);
+        var later = Now + Skew + TimeSpan.FromMilliseconds(1);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(guard.Remember("mallory", 2, Ms(Now), Now), Is.EqualTo(ReadReplayGuard.Outcome.ReaderFull));
+            Assert.That(guard.Remember("mallory", 2, Ms(later), later), Is.EqualTo(ReadReplayGuard.Outcome.First));
         }
     }
 }
