@@ -140,6 +140,15 @@ public sealed partial class Replica
         if (!_viewActive && _ownViewChange is not null)
         {
             _transport.Broadcast(_ownViewChange);
+            // A replica alone in a view change may hold requests no other replica has: without
+            // them the others never time out, never follow, and the requests are never ordered.
+            // Handing them over lets the view the others are in order them; this replica then
+            // catches up on the committed blocks like any replica that fell behind.
+            var oldest = _pool.Oldest(_options.BatchMaxCount);
+            if (oldest.Count > 0)
+            {
+                Broadcast(new ConsensusMessage { Forward = new ForwardRequests { Requests = { oldest } } });
+            }
         }
         MaybeFetch();
     }

@@ -14,8 +14,21 @@ public sealed class RandomSimulationTests
 {
     private static IEnumerable<int> FixedSeeds() => Enumerable.Range(1000, 24);
 
+    /// <summary>
+    /// Seeds that once ended with one honest replica alone in a higher view change, holding the
+    /// only copies of pending requests that the other three, in the view below, never ordered.
+    /// </summary>
+    private static IEnumerable<int> StrandedReplicaSeeds() => [7340173, 7340249, 7340300];
+
     [TestCaseSource(nameof(FixedSeeds))]
     public void Random_run_stays_safe_and_commits_every_request_once(int seed)
+    {
+        var failure = RandomRun.Execute(seed);
+        Assert.That(failure, Is.Null, $"seed {seed}: replay with EHRCHAIN_SIM_SEED={seed}");
+    }
+
+    [TestCaseSource(nameof(StrandedReplicaSeeds))]
+    public void A_replica_alone_in_a_view_change_hands_its_pending_requests_over_and_they_commit(int seed)
     {
         var failure = RandomRun.Execute(seed);
         Assert.That(failure, Is.Null, $"seed {seed}: replay with EHRCHAIN_SIM_SEED={seed}");
