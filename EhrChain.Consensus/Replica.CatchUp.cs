@@ -137,6 +137,7 @@ public sealed partial class Replica
             _fetching = null;
         }
         BroadcastStatus();
+        ResendUnstableCheckpoints();
         if (!_viewActive && _ownViewChange is not null)
         {
             _transport.Broadcast(_ownViewChange);

@@ -23,6 +23,22 @@ public sealed partial class Replica
         RecordCheckpoint(_self, envelope, checkpoint);
     }
 
+    /// <summary>
+    /// Sends again this replica's checkpoints above the stable one. A checkpoint is sent once, at
+    /// execution; with one replica faulty every honest one's is needed for 2f + 1, so one lost
+    /// message would leave the checkpoint unstable, the window full and ordering stopped for good.
+    /// </summary>
+    private void ResendUnstableCheckpoints()
+    {
+        foreach (var (sequence, votes) in _checkpoints)
+        {
+            if (sequence > _stableSequence && votes.TryGetValue(_self, out var own))
+            {
+                _transport.Broadcast(own.Envelope);
+            }
+        }
+    }
+
     private void OnCheckpoint(int sender, ConsensusEnvelope envelope, Checkpoint checkpoint)
     {
         if (checkpoint.Sequence <= _stableSequence)

@@ -16,6 +16,8 @@ public sealed partial class Replica
     private readonly SortedDictionary<ulong, ConsensusEnvelope> _ownViewChanges = [];
     private ConsensusEnvelope? _lastNewView;
     private ulong _newViewSentFor = ulong.MaxValue;
+    private const string OwnViewChangePrefix = "own-view-change/";
+    private const int KeptViewChanges = 8;
 
     private void StartViewChange(ulong newView)
     {
@@ -56,14 +58,40 @@ public sealed partial class Replica
                 .Select(s => s.Prepared!));
             _ownViewChange = Seal(new ConsensusMessage { ViewChange = viewChange });
             ViewChangesFor(_view)[_self] = (_ownViewChange, viewChange);
-            // Kept so a peer still waiting in an earlier view can be given the vote it lost.
+            // Kept, durably, so a peer still waiting in an earlier view can be given the vote it
+            // lost, also after this replica restarted: without it that view may never gather
+            // 2f + 1, and a replica waiting in it would wait for good.
             _ownViewChanges[_view] = _ownViewChange;
-            while (_ownViewChanges.Count > 8)
+            _store.Write(OwnViewChangeKey(_view), _ownViewChange.ToByteArray());
+            while (_ownViewChanges.Count > KeptViewChanges)
             {
-                _ownViewChanges.Remove(_ownViewChanges.Keys.First());
+                var oldest = _ownViewChanges.Keys.First();
+                _ownViewChanges.Remove(oldest);
+                _store.Delete(OwnViewChangeKey(oldest));
             }
         }
         _transport.Broadcast(_ownViewChange);
+    }
+
+    private static string OwnViewChangeKey(ulong view) =>
+        OwnViewChangePrefix + view.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>After a restart: the VIEW-CHANGEs this replica signed, and the one of its pending view, sent again unchanged.</summary>
+    private void RestoreOwnViewChanges()
+    {
+        foreach (var (_, bytes) in _store.ReadPrefix(OwnViewChangePrefix))
+        {
+            var envelope = ConsensusEnvelope.Parser.ParseFrom(bytes);
+            if (_envelopes.Open(envelope, out var sender, out _)?.ViewChange is { } viewChange && sender == _self)
+            {
+                _ownViewChanges[viewChange.NewView] = envelope;
+                if (!_viewActive && viewChange.NewView == _view)
+                {
+                    _ownViewChange = envelope;
+                    ViewChangesFor(_view)[_self] = (envelope, viewChange);
+                }
+            }
+        }
     }
 
     private Dictionary<int, (ConsensusEnvelope Envelope, ViewChange Message)> ViewChangesFor(ulong view)

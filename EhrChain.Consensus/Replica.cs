@@ -91,6 +91,7 @@ public sealed partial class Replica : IDisposable
         }
         _started = true;
         Restore();
+        RestoreOwnViewChanges();
         var head = _application.LastExecuted;
         _nextSequence = Math.Max(head.Sequence, _stableSequence);
         _lastAssignedTime = head.TimeUnixMs;
