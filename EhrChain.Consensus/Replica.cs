@@ -198,6 +198,7 @@ public sealed partial class Replica : IDisposable
                 break;
             case ReplicaTimer.Status:
                 OnStatusTick();
+                OnStateSyncTick();
                 break;
         }
     }
@@ -243,10 +244,14 @@ public sealed partial class Replica : IDisposable
                 OnFetchResponse(sender, message.FetchResponse);
                 break;
             case ConsensusMessage.KindOneofCase.Status:
+                ConsiderStateSync(sender, message.Status.LastExecuted);
                 OnStatus(sender, message.Status);
                 break;
             default:
-                Drops.Increment(DropReason.Malformed);
+                if (!OnStateSyncMessage(sender, envelope, message))
+                {
+                    Drops.Increment(DropReason.Malformed);
+                }
                 break;
         }
     }
@@ -371,6 +376,7 @@ public sealed partial class Replica : IDisposable
         {
             _stableTime = _genesisTimeUnixMs;
         }
+        RestoreStateSync();
         foreach (var (_, bytes) in _store.ReadPrefix(VotePrefix))
         {
             var vote = VoteRecord.Parser.ParseFrom(bytes);

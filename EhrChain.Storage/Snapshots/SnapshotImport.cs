@@ -22,7 +22,7 @@ public sealed class SnapshotImport
     {
         _target = target ?? throw new ArgumentNullException(nameof(target));
         Manifest = manifest ?? throw new ArgumentNullException(nameof(manifest));
-        if (SnapshotDigest.Of(manifest) != certifiedDigest)
+        if (DigestOf(manifest) != certifiedDigest)
         {
             throw new SnapshotRejectedException("the manifest does not hash to the certified snapshot digest");
         }
@@ -79,6 +79,18 @@ public sealed class SnapshotImport
         block.Certificate = certificate;
         _target.CompleteImport(block);
         return new ChainHead(Manifest.Height, Hash.FromByteString(Manifest.BlockHash));
+    }
+
+    private static Hash DigestOf(SnapshotManifest manifest)
+    {
+        try
+        {
+            return SnapshotDigest.Of(manifest);
+        }
+        catch (FormatException e)
+        {
+            throw new SnapshotRejectedException("the manifest is malformed: " + e.Message, e);
+        }
     }
 
     private Block CheckBaseBlock(SnapshotRecord record)

@@ -4,7 +4,7 @@ using System.Text;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
 
-namespace EhrChain.Storage.Snapshots;
+namespace EhrChain.Core.Chain;
 
 /// <summary>
 /// The hashes validators attest. Fixed layouts with domain prefixes rather than protobuf's
@@ -30,13 +30,13 @@ public static class SnapshotDigest
         return Finish(sha);
     }
 
-    /// <summary>The digest of a manifest; throws <see cref="SnapshotRejectedException"/> when it is malformed.</summary>
+    /// <summary>The digest of a manifest; throws <see cref="FormatException"/> when a hash in it is not 32 bytes.</summary>
     public static Hash Of(SnapshotManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         if (manifest.BlockHash.Length != Hash.Size || manifest.StateRoot.Length != Hash.Size)
         {
-            throw new SnapshotRejectedException("the manifest's block hash or state root is not 32 bytes");
+            throw new FormatException("The manifest's block hash or state root is not 32 bytes.");
         }
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(SnapshotDomain);
@@ -53,7 +53,7 @@ public static class SnapshotDigest
         {
             if (chunk.Length != Hash.Size)
             {
-                throw new SnapshotRejectedException("a chunk hash in the manifest is not 32 bytes");
+                throw new FormatException("A chunk hash in the manifest is not 32 bytes.");
             }
             sha.AppendData(chunk.Span);
         }
