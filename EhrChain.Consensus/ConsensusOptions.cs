@@ -47,6 +47,7 @@ public sealed class ConsensusOptions
     /// <summary>
     /// A state snapshot every this many sequence numbers (a multiple of <see cref="CheckpointInterval"/>),
     /// attested by every replica, so a node far behind joins from it instead of replaying every batch.
+    /// 0 turns state sync off: no snapshots are built, attested, served or fetched.
     /// </summary>
     public int SnapshotInterval { get; set; } = 1000;
 
@@ -76,8 +77,8 @@ public sealed class ConsensusOptions
         Require(StatusInterval > TimeSpan.Zero, "StatusInterval must be positive.");
         Require(FetchBatchCount >= 1, "FetchBatchCount must be at least 1.");
         Require(CommittedMemory >= PendingPoolCapacity, "CommittedMemory must be at least PendingPoolCapacity.");
-        Require(SnapshotInterval >= CheckpointInterval && CheckpointInterval >= 1 && SnapshotInterval % CheckpointInterval == 0,
-            "SnapshotInterval must be a multiple of CheckpointInterval.");
+        Require(SnapshotInterval == 0 || (SnapshotInterval >= CheckpointInterval && CheckpointInterval >= 1 && SnapshotInterval % CheckpointInterval == 0),
+            "SnapshotInterval must be 0 (off) or a multiple of CheckpointInterval.");
         Require(StateSyncDistance >= SnapshotInterval, "StateSyncDistance must be at least SnapshotInterval: a nearer replica has no newer snapshot to fetch.");
         return errors;
     }

@@ -19,9 +19,10 @@ public sealed partial class Replica
     private readonly Dictionary<ulong, SnapshotManifest> _ownSnapshots = [];
     private readonly SortedDictionary<ulong, Dictionary<int, (Hash Digest, ConsensusEnvelope Envelope)>> _attestations = [];
     private SnapshotOffer? _certified;
+    private ulong? _previousServed;
     private StateSyncTransfer? _transfer;
 
-    private IStateSyncApplication? StateSync => _application as IStateSyncApplication;
+    private IStateSyncApplication? StateSync => _options.SnapshotInterval > 0 ? _application as IStateSyncApplication : null;
 
     /// <summary>The height of the latest certified snapshot this replica knows of; 0 when none.</summary>
     public ulong CertifiedSnapshot => CertifiedSequence(_certified);
@@ -31,6 +32,15 @@ public sealed partial class Replica
 
     /// <summary>Bytes of snapshot chunks this replica installed since it started.</summary>
     public ulong StateSyncBytesReceived { get; private set; }
+
+    /// <summary>Why the last snapshot offer, chunk or install was refused, for logs and tests; null when none was.</summary>
+    public string? LastStateSyncRefusal { get; private set; }
+
+    private void RefuseStateSync(string reason)
+    {
+        Drops.Increment(DropReason.InvalidStateSync);
+        LastStateSyncRefusal = reason;
+    }
 
     /// <summary>Snapshots this replica installed since it started.</summary>
     public int SnapshotsInstalled { get; private set; }
@@ -153,7 +163,7 @@ public sealed partial class Replica
         if (attestation.Sequence == 0 || attestation.Sequence % (ulong)_options.SnapshotInterval != 0
             || attestation.SnapshotDigest.Length != Hash.Size || attestation.StateRoot.Length != Hash.Size || attestation.ChunkCount == 0)
         {
-            Drops.Increment(DropReason.InvalidStateSync);
+            RefuseStateSync($"a malformed attestation from {_validators.IdOf(sender)}");
             return;
         }
         RecordAttestation(sender, envelope, attestation);
@@ -184,6 +194,8 @@ public sealed partial class Replica
         {
             offer.Manifest = own;
         }
+        // The snapshot served until now stays one interval longer, so transfers of it can finish.
+        _previousServed = _certified?.Manifest?.Height;
         _certified = offer;
         _store.Write(CertifiedSnapshotKey, offer.ToByteArray());
         foreach (var old in _attestations.Keys.Where(k => k <= attestation.Sequence).ToList())
@@ -205,6 +217,10 @@ public sealed partial class Replica
         {
             keep.Add(manifest.Height);
         }
+        if (_previousServed is { } previous)
+        {
+            keep.Add(previous);
+        }
         StateSync?.RetainSnapshots(keep.Distinct().ToList());
     }
 
@@ -215,6 +231,25 @@ public sealed partial class Replica
     // The offer's envelopes were opened and checked when it was certified; they are only read here.
     private static SnapshotAttestation? FirstAttestation(SnapshotOffer? offer) =>
         offer is null || offer.Attestations.Count == 0 ? null : ConsensusMessage.Parser.ParseFrom(offer.Attestations[0].Body).SnapshotAttestation;
+
+    /// <summary>
+    /// At start, before fetching any batch, one peer is asked whether it serves a snapshot at least
+    /// StateSyncDistance ahead: a node started on an empty or old store would otherwise replay batches
+    /// for as long as the first statuses take to arrive. A quiet peer costs one status interval.
+    /// </summary>
+    private void ProbeStateSyncAtStart()
+    {
+        if (StateSync is null)
+        {
+            return;
+        }
+        var peer = (_self + 1) % _validators.Count;
+        _transfer = new StateSyncTransfer(peer, _time.GetTimestamp());
+        _transport.Send(_validators.IdOf(peer), Seal(new ConsensusMessage
+        {
+            SnapshotOfferRequest = new SnapshotOfferRequest { AboveSequence = LastExecuted + (ulong)_options.StateSyncDistance - 1 },
+        }));
+    }
 
     /// <summary>A peer reports it executed far beyond this replica: a snapshot beats replaying every batch.</summary>
     private void ConsiderStateSync(int sender, ulong peerExecuted)
@@ -250,7 +285,7 @@ public sealed partial class Replica
     {
         if (_transfer is not { Manifest: null } transfer || transfer.Peer != sender)
         {
-            Drops.Increment(DropReason.InvalidStateSync);
+            RefuseStateSync($"an offer from {_validators.IdOf(sender)} that was not asked for");
             return;
         }
         if (offer.Manifest is null)
@@ -267,7 +302,7 @@ public sealed partial class Replica
         }
         if (reason is not null)
         {
-            Drops.Increment(DropReason.InvalidStateSync);
+            RefuseStateSync($"the offer from {_validators.IdOf(sender)}: {reason}");
             _transfer = null;
             MaybeFetch();
             return;
@@ -330,7 +365,7 @@ public sealed partial class Replica
         if (_transfer is not { Manifest: { } manifest } transfer || transfer.Peer != sender
             || response.Sequence != manifest.Height || response.Index != (uint)transfer.NextChunk)
         {
-            Drops.Increment(DropReason.InvalidStateSync);
+            RefuseStateSync($"a chunk from {_validators.IdOf(sender)} that was not asked for");
             return;
         }
         if (response.Data.IsEmpty)
@@ -339,10 +374,10 @@ public sealed partial class Replica
             RetryChunkElsewhere(transfer);
             return;
         }
-        if (StateSync!.InstallChunk(transfer.NextChunk, response.Data.Memory) is not null)
+        if (StateSync!.InstallChunk(transfer.NextChunk, response.Data.Memory) is { } refused)
         {
             // A bad chunk: the next attester is asked for it; what was installed before stays.
-            Drops.Increment(DropReason.InvalidStateSync);
+            RefuseStateSync($"chunk {transfer.NextChunk} from {_validators.IdOf(sender)}: {refused}");
             RetryChunkElsewhere(transfer);
             return;
         }
@@ -375,8 +410,10 @@ public sealed partial class Replica
     {
         _transfer = null;
         // Batches fetched while the transfer ran may have overtaken the snapshot.
-        if (transfer.Manifest!.Height <= LastExecuted || StateSync!.CompleteInstall(transfer.Offer!.BaseCertificate) is not null)
+        var refused = transfer.Manifest!.Height <= LastExecuted ? "batches fetched meanwhile overtook it" : StateSync!.CompleteInstall(transfer.Offer!.BaseCertificate);
+        if (refused is not null)
         {
+            RefuseStateSync($"the install of the snapshot at {transfer.Manifest.Height}: {refused}");
             StateSync!.AbandonInstall();
             MaybeFetch();
             return;

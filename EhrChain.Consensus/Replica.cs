@@ -108,6 +108,7 @@ public sealed partial class Replica : IDisposable
         }
         // A restarted replica asks a peer for what it missed before it takes part again.
         _catchUpTarget = Math.Max(_catchUpTarget, head.Sequence + 1);
+        ProbeStateSyncAtStart();
         MaybeFetch();
     }
 
