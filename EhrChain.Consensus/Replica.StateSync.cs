@@ -62,7 +62,9 @@ public sealed partial class Replica
     /// <summary>After batch <paramref name="sequence"/> executed: starts its snapshot when one is due.</summary>
     private void OnExecutedForStateSync(ulong sequence)
     {
-        if (StateSync is not { } app || sequence % (ulong)_options.SnapshotInterval != 0)
+        // A replica catching up passes intervals already certified without it: building those
+        // would cost a full read of the store each, for snapshots nobody needs any more.
+        if (StateSync is not { } app || sequence % (ulong)_options.SnapshotInterval != 0 || sequence < CertifiedSequence(_certified))
         {
             return;
         }

@@ -157,6 +157,22 @@ public sealed class StateSyncTests
     }
 
     [Test]
+    public void A_joiner_that_crashes_in_the_middle_of_a_transfer_starts_it_again_and_installs()
+    {
+        var cluster = new SimCluster(seed: 1204, options: StateSyncOptions());
+        cluster.Wipe(3);
+        OrderUntil(cluster, 130);
+        cluster.Restart(3);
+        var midTransfer = cluster.RunUntil(() => cluster.Replica(3)!.StateSyncBytesReceived > 0, TimeSpan.FromSeconds(10));
+        Assert.That(midTransfer && cluster.Replica(3)!.SnapshotsInstalled == 0, Is.True, "the crash should come between two chunks: " + cluster.Describe());
+
+        cluster.Restart(3);
+        OrderUntil(cluster, 150);
+
+        AssertJoinedFromSnapshot(cluster, 3);
+    }
+
+    [Test]
     public void A_replica_less_far_behind_than_the_state_sync_distance_catches_up_by_batches()
     {
         var cluster = new SimCluster(seed: 1203, options: StateSyncOptions());
