@@ -44,6 +44,16 @@ public sealed class ConsensusOptions
     /// <summary>Digests of executed requests remembered to refuse ordering them again.</summary>
     public int CommittedMemory { get; set; } = 100_000;
 
+    /// <summary>
+    /// A state snapshot every this many sequence numbers (a multiple of <see cref="CheckpointInterval"/>),
+    /// attested by every replica, so a node far behind joins from it instead of replaying every batch.
+    /// 0 turns state sync off: no snapshots are built, attested, served or fetched.
+    /// </summary>
+    public int SnapshotInterval { get; set; } = 1000;
+
+    /// <summary>How many sequence numbers behind a peer a replica must be before it fetches a snapshot rather than batches.</summary>
+    public int StateSyncDistance { get; set; } = 2000;
+
     /// <summary>Every problem with these options, as sentences; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -67,6 +77,9 @@ public sealed class ConsensusOptions
         Require(StatusInterval > TimeSpan.Zero, "StatusInterval must be positive.");
         Require(FetchBatchCount >= 1, "FetchBatchCount must be at least 1.");
         Require(CommittedMemory >= PendingPoolCapacity, "CommittedMemory must be at least PendingPoolCapacity.");
+        Require(SnapshotInterval == 0 || (SnapshotInterval >= CheckpointInterval && CheckpointInterval >= 1 && SnapshotInterval % CheckpointInterval == 0),
+            "SnapshotInterval must be 0 (off) or a multiple of CheckpointInterval.");
+        Require(StateSyncDistance >= SnapshotInterval, "StateSyncDistance must be at least SnapshotInterval: a nearer replica has no newer snapshot to fetch.");
         return errors;
     }
 

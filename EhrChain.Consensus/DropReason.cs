@@ -18,6 +18,7 @@ public enum DropReason
     InvalidViewChange,
     InvalidNewView,
     InvalidCatchUp,
+    InvalidStateSync,
     Duplicate,
 }
 

@@ -27,7 +27,7 @@ public sealed partial class Replica
     private void MaybeFetch()
     {
         var from = LastExecuted + 1;
-        if (_catchUpTarget < from || _fetching is not null)
+        if (_catchUpTarget < from || _fetching is not null || StateSyncBusy)
         {
             return;
         }

@@ -391,6 +391,7 @@ public sealed partial class Replica
             {
                 SendCheckpoint(batch.Sequence, root, batch.TimeUnixMs);
             }
+            OnExecutedForStateSync(batch.Sequence);
         }
         if (!progressed)
         {

@@ -109,6 +109,7 @@ public sealed partial class Replica : IDisposable
         }
         // A restarted replica asks a peer for what it missed before it takes part again.
         _catchUpTarget = Math.Max(_catchUpTarget, head.Sequence + 1);
+        ProbeStateSyncAtStart();
         MaybeFetch();
     }
 
@@ -199,6 +200,7 @@ public sealed partial class Replica : IDisposable
                 break;
             case ReplicaTimer.Status:
                 OnStatusTick();
+                OnStateSyncTick();
                 break;
         }
     }
@@ -244,10 +246,14 @@ public sealed partial class Replica : IDisposable
                 OnFetchResponse(sender, message.FetchResponse);
                 break;
             case ConsensusMessage.KindOneofCase.Status:
+                ConsiderStateSync(sender, message.Status.LastExecuted);
                 OnStatus(sender, message.Status);
                 break;
             default:
-                Drops.Increment(DropReason.Malformed);
+                if (!OnStateSyncMessage(sender, envelope, message))
+                {
+                    Drops.Increment(DropReason.Malformed);
+                }
                 break;
         }
     }
@@ -372,6 +378,7 @@ public sealed partial class Replica : IDisposable
         {
             _stableTime = _genesisTimeUnixMs;
         }
+        RestoreStateSync();
         foreach (var (_, bytes) in _store.ReadPrefix(VotePrefix))
         {
             var vote = VoteRecord.Parser.ParseFrom(bytes);

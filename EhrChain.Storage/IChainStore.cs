@@ -10,6 +10,12 @@ public interface IBlockStore
     ChainHead? Head { get; }
 
     /// <summary>
+    /// The lowest block stored: 0, or the height of the snapshot the store was installed from;
+    /// blocks below it were never transferred.
+    /// </summary>
+    ulong BaseHeight { get; }
+
+    /// <summary>
     /// Checks that the block extends the head and stages it with its state writes, history and
     /// index entries. Nothing is visible until <see cref="IPendingBlockWrite.Commit"/>; disposing
     /// the pending write without committing leaves no trace.
@@ -54,4 +60,4 @@ public interface IMetaStore
 }
 
 /// <summary>Everything one node keeps, in one store, so a block and its effects commit together.</summary>
-public interface IChainStore : IBlockStore, IStateStore, IHistoryIndex, IMetaStore, IDisposable;
+public interface IChainStore : IBlockStore, IStateStore, IHistoryIndex, IMetaStore, Snapshots.ISnapshotStore, IDisposable;

@@ -9,6 +9,12 @@ internal static class StorageEncoding
 {
     public const string HeadMetaName = "chain/head";
 
+    /// <summary>The height of the snapshot a store was installed from; absent for a chain kept from genesis.</summary>
+    public const string BaseMetaName = "chain/base";
+
+    /// <summary>Present while a snapshot import is under way; the write that completes it removes it.</summary>
+    public const string ImportMetaName = "chain/snapshot-import";
+
     /// <summary>Big-endian, so byte order equals numeric order in a sorted store.</summary>
     public static byte[] Height(ulong height)
     {

@@ -8,7 +8,7 @@ namespace EhrChain.Storage.Memory;
 /// The chain store in memory, for fast tests. It keeps serialised bytes exactly as the RocksDB
 /// store does, so the same tests hold for both. Thread-safe: one writer, many readers.
 /// </summary>
-public sealed class MemoryChainStore : IChainStore
+public sealed partial class MemoryChainStore : IChainStore
 {
     private readonly Lock _lock = new();
     private readonly List<byte[]> _blocks = [];
@@ -75,7 +75,7 @@ public sealed class MemoryChainStore : IChainStore
         byte[]? bytes;
         lock (_lock)
         {
-            bytes = height < (ulong)_blocks.Count ? _blocks[(int)height] : null;
+            bytes = height >= _baseHeight && height - _baseHeight < (ulong)_blocks.Count ? _blocks[(int)(height - _baseHeight)] : null;
         }
         return bytes is null ? null : StorageEncoding.ParseBlock(bytes, height);
     }
@@ -187,7 +187,8 @@ public sealed class MemoryChainStore : IChainStore
     {
         lock (_lock)
         {
-            _blocks[(int)height] = change(_blocks[(int)height]);
+            var index = (int)(height - _baseHeight);
+            _blocks[index] = change(_blocks[index]);
         }
     }
 

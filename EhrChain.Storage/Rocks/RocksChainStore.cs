@@ -9,7 +9,7 @@ namespace EhrChain.Storage.Rocks;
 /// The chain store on RocksDB. Each concern has its own column family; a block and everything it
 /// changes go in one synced WriteBatch, so a crash leaves the previous block or the new one.
 /// </summary>
-public sealed class RocksChainStore : IChainStore
+public sealed partial class RocksChainStore : IChainStore
 {
     internal const string BlocksFamily = "blocks";
     private const string BlockByHashFamily = "block-by-hash";
@@ -36,6 +36,8 @@ public sealed class RocksChainStore : IChainStore
         _meta = db.GetColumnFamily(MetaFamily);
         var head = db.Get(System.Text.Encoding.UTF8.GetBytes(StorageEncoding.HeadMetaName), _meta);
         _head = head is null ? null : new HeadBox(StorageEncoding.ReadHead(head));
+        var baseHeight = db.Get(System.Text.Encoding.UTF8.GetBytes(StorageEncoding.BaseMetaName), _meta);
+        BaseHeight = baseHeight is null ? 0 : StorageEncoding.ReadHeight(baseHeight);
     }
 
     /// <summary>Opens (or creates) the store in <paramref name="directory"/>; it resumes at the last complete block.</summary>

@@ -49,6 +49,14 @@ internal sealed class SimCluster
     public SafetyMonitor Monitor { get; }
     public SimRequests Requests { get; }
     public SimApplication[] Applications { get; }
+
+    /// <summary>Stops a replica and throws away its chain and store, as a node given an empty data directory.</summary>
+    public void Wipe(int index)
+    {
+        Crash(index);
+        Applications[index] = new SimApplication(Ids[index], Requests.ClientKey, Monitor, SimClock.GenesisTimeUnixMs);
+        _stores[index] = new MemoryConsensusStore();
+    }
     public int? ByzantineIndex { get; private set; }
 
     public int Size => _replicas.Length;
@@ -66,6 +74,8 @@ internal sealed class SimCluster
         PendingPoolCapacity = 5_000,
         CommittedMemory = 20_000,
         FetchBatchCount = 50,
+        // Off unless a test turns it on (StateSyncTests), so the seeded runs keep their schedules.
+        SnapshotInterval = 0,
     };
 
     public Replica? Replica(int index) => _replicas[index];
