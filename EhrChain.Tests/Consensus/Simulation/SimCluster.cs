@@ -123,6 +123,9 @@ internal sealed class SimCluster : IDisposable
 
     public Replica? Replica(int index) => _replicas[index];
 
+    /// <summary>The second copy of a twinned validator, when the Byzantine replica is <see cref="Byzantine.Twins"/>.</summary>
+    public Replica? Twin => _twin;
+
     public IConsensusApplication? Application(int index) => _applications[index];
 
     public bool IsUp(int index) => _replicas[index] is not null;

@@ -1,7 +1,7 @@
 namespace EhrChain.Tests.Consensus.Simulation;
 
 /// <summary>Where, relative to one durable write, a simulated process dies.</summary>
-internal enum CrashPoint
+public enum CrashPoint
 {
     /// <summary>Before the write reaches the store: it is lost whole.</summary>
     BeforeWrite,
