@@ -189,6 +189,7 @@ internal static class RandomRun
         {
             safety = e.Message + " (" + cluster.Describe() + ")";
         }
-        return new RunOutcome(seed, profile.ToString(), safety, liveness, identity, convergedAfter, cluster.DescribeCrashes());
+        return new RunOutcome(seed, profile.ToString(), safety, liveness, identity, convergedAfter, cluster.DescribeCrashes(),
+            $"height {cluster.Monitor.Height}, {cluster.Network.Delivered} deliveries, {cluster.Clock.NowTicks} ticks");
     }
 }

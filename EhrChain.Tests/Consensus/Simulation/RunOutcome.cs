@@ -8,7 +8,8 @@ namespace EhrChain.Tests.Consensus.Simulation;
 /// </summary>
 /// <see cref="BlockIdentity"/> says the honest replicas stored the same content in blocks that are
 /// not byte-identical: a known defect (see docs/reliability.md), reported but not yet a failure.
-internal sealed record RunOutcome(int Seed, string Profile, string? Safety, string? Liveness, string? BlockIdentity, TimeSpan? ConvergedAfter, string Crashes)
+/// <see cref="Fingerprint"/> sums up the schedule (final height, deliveries, simulated time), so a replay can be checked to be the same run.
+internal sealed record RunOutcome(int Seed, string Profile, string? Safety, string? Liveness, string? BlockIdentity, TimeSpan? ConvergedAfter, string Crashes, string Fingerprint)
 {
     public bool Passed => Safety is null && Liveness is null;
 
