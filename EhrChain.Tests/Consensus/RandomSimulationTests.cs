@@ -15,11 +15,14 @@ namespace EhrChain.Tests.Consensus;
 [TestFixture]
 public sealed class RandomSimulationTests
 {
-    private static IEnumerable<int> FixedSeeds() => Enumerable.Range(1000, 24);
+    // The default run holds the random simulation to about 40 s in Debug: a toy-chain run takes about
+    // 1 s, a real-chain run 1-3 s, one over RocksDB (every write synced) about 6 s. Sweeps go further.
+    private static IEnumerable<int> FixedSeeds() => Enumerable.Range(1000, 16);
 
-    private static IEnumerable<int> FixedChainSeeds() => Enumerable.Range(2000, 8);
+    private static IEnumerable<int> FixedChainSeeds() => Enumerable.Range(2000, 6);
 
-    private static IEnumerable<int> FixedRocksSeeds() => Enumerable.Range(3000, 3);
+    // 3002 tears a RocksDB write and has one clock beyond MaxClockSkew.
+    private static IEnumerable<int> FixedRocksSeeds() => [3002];
 
     [TestCaseSource(nameof(FixedSeeds))]
     public void Random_run_stays_safe_and_commits_every_request_once(int seed)
@@ -49,8 +52,8 @@ public sealed class RandomSimulationTests
     {
         // Record content is encrypted with random data keys and nonces, so the bytes differ between
         // the two runs; everything the schedule depends on comes from the seed.
-        var first = RandomRun.ExecuteOnChain(2002, SimStoreChoice.Memory);
-        var second = RandomRun.ExecuteOnChain(2002, SimStoreChoice.Memory);
+        var first = RandomRun.ExecuteOnChain(2001, SimStoreChoice.Memory);
+        var second = RandomRun.ExecuteOnChain(2001, SimStoreChoice.Memory);
         using (Assert.EnterMultipleScope())
         {
             Assert.That(second.Profile, Is.EqualTo(first.Profile));
