@@ -16,13 +16,19 @@ public enum Byzantine
     Silent,
     /// <summary>Leaves requests marked as censored out of every batch it proposes.</summary>
     CensoringPrimary,
+    /// <summary>
+    /// Two copies of the honest replica share one key, each talking to a different subset of the
+    /// others (Twins, Bano et al. 2020): it can vote twice for a slot without a line of faulty code.
+    /// The cluster runs the second copy; this behaviour leaves messages as they are.
+    /// </summary>
+    Twins,
 }
 
 /// <summary>
 /// Rewrites the outgoing messages of one replica that otherwise runs the honest code, signing
 /// what it makes up with its own real key, as a compromised validator could.
 /// </summary>
-internal sealed class ByzantineBehaviour(Byzantine kind, string selfId, SigningKeyPair key, IReadOnlyList<string> validators, Random random)
+internal sealed class ByzantineBehaviour(Byzantine kind, string selfId, SigningKeyPair key, IReadOnlyList<string> validators, Random random, Func<ByteString, bool> isCensored)
 {
     private readonly List<ConsensusEnvelope> _history = [];
 
@@ -39,7 +45,7 @@ internal sealed class ByzantineBehaviour(Byzantine kind, string selfId, SigningK
                     ? [envelope]
                     : [Reseal(Alter(prePrepare, keep: _ => random.Next(3) != 0, shiftTime: 1)), envelope];
             case Byzantine.CensoringPrimary when message.PrePrepare is { } prePrepare:
-                return [Reseal(Alter(prePrepare, keep: r => !SimRequests.IsCensored(r), shiftTime: 0))];
+                return [Reseal(Alter(prePrepare, keep: r => !isCensored(r), shiftTime: 0))];
             case Byzantine.ForgedAndReplayedVotes:
                 return Forge(envelope, message);
             default:

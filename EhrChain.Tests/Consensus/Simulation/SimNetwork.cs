@@ -25,6 +25,28 @@ internal sealed class SimNetwork(SimClock clock, Random random)
 
     public long Delivered { get; private set; }
 
+    /// <summary>The validator run as two copies with one key (Twins), or null; the second copy's endpoint is <see cref="TwinEndpoint"/>.</summary>
+    public string? TwinnedId { get; private set; }
+    private HashSet<string> _firstCopyPeers = [];
+    private HashSet<string> _secondCopyPeers = [];
+
+    public string? TwinEndpoint => TwinnedId is null ? null : TwinnedId + TwinSuffix;
+
+    private const string TwinSuffix = "~twin";
+
+    /// <summary>Makes <paramref name="id"/> a pair of twins: each copy talks only to its own peers (a peer in both hears both).</summary>
+    public void SplitTwins(string id, IEnumerable<string> firstCopyPeers, IEnumerable<string> secondCopyPeers)
+    {
+        TwinnedId = id;
+        _firstCopyPeers = [.. firstCopyPeers];
+        _secondCopyPeers = [.. secondCopyPeers];
+    }
+
+    public string DescribeTwins() => TwinnedId is null ? "" :
+        $"{TwinnedId} talks to [{string.Join(",", _firstCopyPeers.Order())}], its twin to [{string.Join(",", _secondCopyPeers.Order())}]";
+
+    private static string IdOf(string endpoint) => endpoint.EndsWith(TwinSuffix, StringComparison.Ordinal) ? endpoint[..^TwinSuffix.Length] : endpoint;
+
     public void Attach(string id, Action<ConsensusEnvelope>? deliver)
     {
         if (deliver is null)
@@ -48,18 +70,36 @@ internal sealed class SimNetwork(SimClock clock, Random random)
 
     public bool IsIsolated(string id) => _isolated.Contains(id);
 
-    public IConsensusTransport TransportFor(string id, IReadOnlyList<string> all) => new Transport(this, id, all);
+    /// <summary>The transport of the replica at <paramref name="endpoint"/> (its id, or a twin's endpoint).</summary>
+    public IConsensusTransport TransportFor(string endpoint, IReadOnlyList<string> all) => new Transport(this, endpoint, all);
 
     public void Send(string from, string to, ConsensusEnvelope envelope)
     {
-        var outgoing = Interceptor is not null && from == InterceptedSender ? Interceptor(from, to, envelope) : [envelope];
+        var fromId = IdOf(from);
+        if (fromId == TwinnedId && !(from == TwinEndpoint ? _secondCopyPeers : _firstCopyPeers).Contains(to))
+        {
+            return;
+        }
+        var outgoing = Interceptor is not null && fromId == InterceptedSender ? Interceptor(fromId, to, envelope) : [envelope];
         foreach (var message in outgoing)
         {
-            Transmit(from, to, message);
+            if (to != TwinnedId)
+            {
+                Transmit(fromId, to, to, message);
+                continue;
+            }
+            if (_firstCopyPeers.Contains(fromId))
+            {
+                Transmit(fromId, to, to, message);
+            }
+            if (_secondCopyPeers.Contains(fromId))
+            {
+                Transmit(fromId, to, TwinEndpoint!, message);
+            }
         }
     }
 
-    private void Transmit(string from, string to, ConsensusEnvelope envelope)
+    private void Transmit(string from, string to, string endpoint, ConsensusEnvelope envelope)
     {
         if (_isolated.Contains(from) || _isolated.Contains(to) || random.NextDouble() < DropRate)
         {
@@ -72,7 +112,7 @@ internal sealed class SimNetwork(SimClock clock, Random random)
             var delay = MinDelay + TimeSpan.FromTicks((long)(random.NextDouble() * (MaxDelay - MinDelay).Ticks));
             clock.Schedule(delay, () =>
             {
-                if (_isolated.Contains(from) || _isolated.Contains(to) || !_endpoints.TryGetValue(to, out var deliver))
+                if (_isolated.Contains(from) || _isolated.Contains(to) || !_endpoints.TryGetValue(endpoint, out var deliver))
                 {
                     return;
                 }
@@ -90,7 +130,7 @@ internal sealed class SimNetwork(SimClock clock, Random random)
         {
             foreach (var id in all)
             {
-                if (id != self)
+                if (id != IdOf(self))
                 {
                     network.Send(self, id, envelope);
                 }
