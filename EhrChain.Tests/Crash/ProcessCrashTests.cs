@@ -85,6 +85,10 @@ public sealed class ProcessCrashTests
             {
                 nodes.Kill(i);
             }
+            for (var i = 0; i < 4; i++)
+            {
+                TestContext.Out.WriteLine($"{nodes.Nodes[i].Id} killed: {VotesAboveHead(nodes.DataDirectory(i))}");
+            }
             await Task.Delay(1000);
             for (var i = 0; i < 4; i++)
             {
@@ -168,6 +172,20 @@ public sealed class ProcessCrashTests
             }
         }
         return longest;
+    }
+
+    /// <summary>
+    /// A node votes for a slot before it stores the block, so a kill between the two leaves its
+    /// consensus records ahead of its chain store, the state a restart must catch up from.
+    /// </summary>
+    private static string VotesAboveHead(string dataDirectory)
+    {
+        using var store = RocksChainStore.Open(dataDirectory);
+        var head = store.Head?.Height ?? 0;
+        var above = store.ScanMeta("consensus/vote/")
+            .Select(kv => ulong.Parse(kv.Key["consensus/vote/".Length..], System.Globalization.CultureInfo.InvariantCulture))
+            .Count(sequence => sequence > head);
+        return $"store head {head}, {above} vote records above it";
     }
 
     private static async Task WaitForNewAcknowledgementAsync(ConcurrentDictionary<string, DateTime> acknowledged, TimeSpan timeout)
