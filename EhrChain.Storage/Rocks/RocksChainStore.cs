@@ -85,12 +85,19 @@ public sealed partial class RocksChainStore : IChainStore
     private const ulong MaxWalBytes = 128UL * 1024 * 1024;
     private static readonly Cache SharedBlockCache = Cache.CreateLru(32UL * 1024 * 1024);
 
+    // Recovery after a crash replays the WAL up to its first damaged record and stops there
+    // (point in time). Every write is synced before it returns, so a torn tail can only hold a
+    // batch that never returned, a block nobody was told of; the store opens at the last complete
+    // block and the node fetches the rest from its peers. AbsoluteConsistency would refuse to
+    // open on that same torn tail and leave the node down after a power cut; tolerating corrupt
+    // tail records could skip a record and replay later ones, a state no block ever had.
     internal static DbOptions CreateOptions() =>
         new DbOptions()
             .SetCreateIfMissing(true)
             .SetCreateMissingColumnFamilies(true)
             .SetDbWriteBufferSize(TotalMemtableBytes)
-            .SetMaxTotalWalSize(MaxWalBytes);
+            .SetMaxTotalWalSize(MaxWalBytes)
+            .SetWalRecoveryMode(Recovery.PointInTime);
 
     internal static ColumnFamilies CreateFamilies()
     {

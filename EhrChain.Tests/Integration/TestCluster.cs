@@ -36,7 +36,13 @@ internal sealed class TestCluster : IAsyncDisposable
         new NetworkLayout(_directory.Path, count, "ehrchain-test", "admin", client, peer, [], "127.0.0.1", samePorts: false).Write();
         _layout = ClusterNode.ReadAll(_directory.Path);
         Insecure = settings.TryGetValue("Node:Insecure", out var insecure) && bool.TryParse(insecure, out var yes) && yes;
+        // The client and peer ports are not bound until the nodes start, so a second probe can
+        // return them again; the metrics run must not overlap them.
         _metricsPort = LocalPorts.FindRuns(count).Client;
+        while (_metricsPort < peer + count && _metricsPort + count > client)
+        {
+            _metricsPort = LocalPorts.FindRuns(count).Client;
+        }
         _nodes = new WebApplication?[count];
         _logs = Enumerable.Range(0, count).Select(_ => new InMemoryLog()).ToArray();
         _settings = settings;
