@@ -16,18 +16,16 @@ public static class BlockHashing
     private static readonly byte[] ResultPrefix = "ehrchain/v1/tx-result\0"u8.ToArray();
 
     /// <summary>
-    /// <c>prefix || height u64 || prev_hash || tx_root || results_root || state_root ||
-    /// time i64 || view u64 || proposer length u16 || proposer UTF-8</c>, integers big-endian.
+    /// <c>prefix || height u64 || prev_hash || tx_root || results_root || state_root || time i64</c>,
+    /// integers big-endian. The header's view and proposer are left out: honest replicas can commit
+    /// the same batch in different views (a batch prepared in v and carried into v + 1 by NEW-VIEW
+    /// commits in v at some, in v + 1 at others), so hashing them made equal chains hash apart.
+    /// They are the answering node's record, vouched for by the certificate's signed view.
     /// </summary>
     public static byte[] CanonicalHeaderBytes(BlockHeader header)
     {
         ArgumentNullException.ThrowIfNull(header);
-        var proposer = Encoding.UTF8.GetBytes(header.Proposer);
-        if (proposer.Length > ushort.MaxValue)
-        {
-            throw new FormatException("The block proposer id is too long.");
-        }
-        var bytes = new byte[HeaderPrefix.Length + 8 + 4 * Hash.Size + 8 + 8 + 2 + proposer.Length];
+        var bytes = new byte[HeaderPrefix.Length + 8 + 4 * Hash.Size + 8];
         var span = bytes.AsSpan();
         HeaderPrefix.CopyTo(span);
         var at = HeaderPrefix.Length;
@@ -39,12 +37,6 @@ public static class BlockHashing
             at += Hash.Size;
         }
         BinaryPrimitives.WriteInt64BigEndian(span[at..], header.TimeUnixMs);
-        at += 8;
-        BinaryPrimitives.WriteUInt64BigEndian(span[at..], header.View);
-        at += 8;
-        BinaryPrimitives.WriteUInt16BigEndian(span[at..], (ushort)proposer.Length);
-        at += 2;
-        proposer.CopyTo(span[at..]);
         return bytes;
     }
 

@@ -393,9 +393,14 @@ internal sealed class SimCluster : IDisposable
             {
                 problems.Add("honest replicas stored different content: " + content);
             }
+            else if (FirstDivergence(honest, top, h => EhrChain.Core.Chain.BlockHashing.HeaderHash(h).ToString()) is { } hashed)
+            {
+                // Equal chains must hash alike: receipts, catch-up and `ehrchain verify` compare hashes.
+                problems.Add("honest replicas hashed the same content apart: " + hashed);
+            }
             else if (FirstDivergence(honest, top, h => h.ToString()) is { } header)
             {
-                identity = "honest replicas stored the same content in different blocks (head hashes " +
+                identity = "honest replicas recorded the same blocks under different views or proposers (head hashes " +
                     string.Join(", ", honest.Select(h => $"{h.Name} {h.Store.Head!.Value.Hash.ToShortString()}")) + "): " + header;
             }
         }
