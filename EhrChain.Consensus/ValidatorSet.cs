@@ -1,11 +1,12 @@
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 
 namespace EhrChain.Consensus;
 
 /// <summary>
-/// The validators in genesis order, with n = 3f + 1, the quorum 2f + 1 and the primary of each
-/// view. The order is the genesis file's, so every replica agrees on who is primary.
+/// The validators of one epoch in their agreed order (the genesis file's, then the chain's), with
+/// f = floor((n - 1) / 3), the quorum ceil((n + f + 1) / 2) and the primary of each view.
 /// </summary>
 public sealed class ValidatorSet
 {
@@ -17,9 +18,9 @@ public sealed class ValidatorSet
     {
         ArgumentNullException.ThrowIfNull(validators);
         var list = validators.ToList();
-        if (list.Count < 4 || (list.Count - 1) % 3 != 0)
+        if (list.Count < MembershipRules.MinValidators)
         {
-            throw new ArgumentException($"PBFT needs n = 3f + 1 validators with f >= 1, not {list.Count}.", nameof(validators));
+            throw new ArgumentException($"PBFT needs at least {MembershipRules.MinValidators} validators, not {list.Count}.", nameof(validators));
         }
         _ids = list.Select(v => v.Id).ToArray();
         _keys = list.Select(v => v.Key).ToArray();
@@ -40,8 +41,8 @@ public sealed class ValidatorSet
     }
 
     public int Count => _ids.Length;
-    public int FaultsTolerated => (_ids.Length - 1) / 3;
-    public int Quorum => 2 * FaultsTolerated + 1;
+    public int FaultsTolerated => MembershipRules.FaultsOf(_ids.Length);
+    public int Quorum => MembershipRules.QuorumOf(_ids.Length);
 
     public IReadOnlyList<string> Ids => _ids;
 

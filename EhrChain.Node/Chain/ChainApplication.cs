@@ -15,7 +15,7 @@ namespace EhrChain.Node.Chain;
 /// engine, stored in one atomic write, then announced. Serves stored blocks back as committed
 /// batches for peers that are catching up.
 /// </summary>
-public sealed class ChainApplication : IConsensusApplication
+public sealed partial class ChainApplication : IConsensusApplication
 {
     private readonly IChainStore _store;
     private readonly BlockProducer _producer;
