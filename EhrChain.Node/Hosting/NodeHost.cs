@@ -77,6 +77,7 @@ public static class NodeHost
         services.AddSingleton(settings.Admission);
         services.AddSingleton(settings.Consensus);
         services.AddSingleton(settings.Genesis);
+        services.AddSingleton(new ValidatorDirectory(settings.Genesis));
         services.AddSingleton(settings.Identity);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IChainStore>(_ => OpenStore(settings));
@@ -97,10 +98,10 @@ public static class NodeHost
             services.AddSingleton(sp => new NodeTls(
                 NetworkTrust.Load(tlsFiles.Ca),
                 ReloadingCertificate.Open(tlsFiles.Certificate, tlsFiles.Key, tlsFiles.Check(NetworkTrust.Load(tlsFiles.Ca)), sp.GetRequiredService<ILogger<ReloadingCertificate>>()),
-                settings.Genesis, settings.Identity.Id, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeTls>>()));
+                sp.GetRequiredService<ValidatorDirectory>(), settings.Identity.Id, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeTls>>()));
         }
         services.AddSingleton(sp => new SeenHellos(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new PeerTransport(settings.Identity.Keys, settings.Genesis, settings.Peers, sp.GetService<NodeTls>(), settings.Node.Insecure, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new PeerTransport(settings.Identity.Keys, settings.Genesis, sp.GetRequiredService<ValidatorDirectory>(), settings.Peers, sp.GetService<NodeTls>(), settings.Node.Insecure, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new ConsensusPeers(sp.GetRequiredService<PeerTransport>(), new Lazy<ConsensusDriver>(sp.GetRequiredService<ConsensusDriver>)));
         services.AddSingleton<IPeerInbox>(sp => sp.GetRequiredService<ConsensusPeers>());
         services.AddSingleton(sp => new ConsensusDriver(new ReplicaSetup(

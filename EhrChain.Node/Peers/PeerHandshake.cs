@@ -11,8 +11,8 @@ namespace EhrChain.Node.Peers;
 
 /// <summary>
 /// The hello that opens every peer stream: who is dialling whom, on which network, when, over
-/// which TLS certificate — signed. A listener accepts a stream only from a genesis validator on the
-/// same genesis, with a fresh hello addressed to itself and bound to the client certificate of the
+/// which TLS certificate — signed. A listener accepts a stream only from a validator its directory names, on
+/// the same genesis, with a fresh hello addressed to itself and bound to the client certificate of the
 /// connection it arrives on, so a captured hello is worthless on any other connection and at any
 /// other validator (and <see cref="SeenHellos"/> refuses its replay on a plaintext one).
 /// </summary>
@@ -47,16 +47,24 @@ internal static class PeerHandshake
     /// Null when the hello is acceptable on this connection; otherwise why the stream is refused.
     /// <c>connection</c> is what TLS proved about the dialler, null on a plaintext (insecure) listener.
     /// </summary>
-    public static HelloRefusal? Check(PeerHello hello, GenesisFile genesis, string selfId, TimeProvider time, TlsPeer? connection)
+    public static HelloRefusal? Check(PeerHello hello, GenesisFile genesis, string selfId, TimeProvider time, TlsPeer? connection) =>
+        Check(hello, genesis, new ValidatorDirectory(genesis), selfId, time, connection);
+
+    /// <summary>
+    /// As above, but the dialler must be a validator <paramref name="directory"/> names now: the
+    /// membership the chain has approved, which a joining validator enters only once its change is voted in.
+    /// </summary>
+    public static HelloRefusal? Check(PeerHello hello, GenesisFile genesis, ValidatorDirectory directory, string selfId, TimeProvider time, TlsPeer? connection)
     {
         ArgumentNullException.ThrowIfNull(hello);
         ArgumentNullException.ThrowIfNull(genesis);
+        ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(time);
         if (Malformed(hello) is { } malformed)
         {
             return HelloRefusal.Malformed(malformed);
         }
-        var validator = genesis.FindValidator(hello.ValidatorId);
+        var validator = directory.Find(hello.ValidatorId);
         if (validator is null)
         {
             return HelloRefusal.Refused($"'{ApiErrors.Quote(hello.ValidatorId)}' is not a validator of this network");

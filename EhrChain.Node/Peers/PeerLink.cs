@@ -62,6 +62,7 @@ internal sealed partial class PeerLink : IAsyncDisposable
     }
 
     public string PeerId => _peerId;
+    public string Address => _address;
     public bool IsConnected => _connected;
     public long Dropped => Interlocked.Read(ref _dropped);
     public int Queued => _queue.Reader.Count;

@@ -8,7 +8,7 @@ namespace EhrChain.Node.Peers;
 
 /// <summary>The listening end of peer streams: authenticates the dialler's hello, then hands each message to the inbox.</summary>
 internal sealed class PeerService(
-    GenesisFile genesis, NodeIdentity identity, NodeOptions options, SeenHellos seen, IPeerInbox inbox, TimeProvider time,
+    GenesisFile genesis, ValidatorDirectory directory, NodeIdentity identity, NodeOptions options, SeenHellos seen, IPeerInbox inbox, TimeProvider time,
     IHostApplicationLifetime lifetime, RefusalLog refusals) : Peer.PeerBase
 {
     public override async Task<PeerStreamEnd> Stream(IAsyncStreamReader<PeerFrame> requestStream, ServerCallContext context)
@@ -24,7 +24,7 @@ internal sealed class PeerService(
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "A peer stream must open with a hello."));
         }
-        Refuse(PeerHandshake.Check(first.Hello, genesis, identity.Id, time, Connection(context)), context);
+        Refuse(PeerHandshake.Check(first.Hello, genesis, directory, identity.Id, time, Connection(context)), context);
         if (!seen.TryUse(first.Hello))
         {
             Refuse(HelloRefusal.Refused("this hello was used before (a replay)"), context);

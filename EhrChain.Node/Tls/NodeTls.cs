@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using EhrChain.Core.Genesis;
+using EhrChain.Node.Peers;
 using EhrChain.Node.Api;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
@@ -16,17 +16,17 @@ public sealed partial class NodeTls
 {
     private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
 
-    private readonly GenesisFile _genesis;
+    private readonly ValidatorDirectory _directory;
     private readonly string _selfId;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private long _lastRefusalLogged = long.MinValue;
 
-    public NodeTls(NetworkTrust trust, ReloadingCertificate certificate, GenesisFile genesis, string selfId, TimeProvider time, ILogger logger)
+    public NodeTls(NetworkTrust trust, ReloadingCertificate certificate, ValidatorDirectory directory, string selfId, TimeProvider time, ILogger logger)
     {
         Trust = trust;
         Certificate = certificate;
-        _genesis = genesis;
+        _directory = directory;
         _selfId = selfId;
         _time = time;
         _logger = logger;
@@ -45,7 +45,7 @@ public sealed partial class NodeTls
         SslProtocols = Protocols,
     };
 
-    /// <summary>The peer listener: only a genesis validator with a certificate from the network CA gets past the handshake.</summary>
+    /// <summary>The peer listener: only a validator the directory names, with a certificate from the network CA gets past the handshake.</summary>
     public HttpsConnectionAdapterOptions PeerListener() => new()
     {
         ServerCertificateSelector = (_, _) => Certificate.Current,
@@ -81,7 +81,7 @@ public sealed partial class NodeTls
             var id = ValidatorCertificate.IdOf(certificate);
             problem = id is null ? "the certificate names no validator"
                 : id == _selfId ? "the certificate is this node's own"
-                : _genesis.FindValidator(id) is null ? $"'{ApiErrors.Quote(id)}' is not a validator of this network"
+                : _directory.Find(id) is null ? $"'{ApiErrors.Quote(id)}' is not a validator of this network"
                 : null;
         }
         if (problem is not null)
