@@ -112,6 +112,10 @@ internal sealed class TestCluster : IAsyncDisposable
         _nodes[index] = app;
     }
 
+    /// <summary>A service of running node <paramref name="index"/>, for tests that drive a node's internals (its validator directory).</summary>
+    public T Service<T>(int index) where T : notnull =>
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<T>(_nodes[index]?.Services ?? throw new InvalidOperationException($"Node {index} is not running."));
+
     public async Task StopNodeAsync(int index)
     {
         if (_nodes[index] is { } app)
