@@ -1,5 +1,6 @@
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
+using EhrChain.Core.Genesis;
 using EhrChain.Core.Wire;
 using EhrChain.Storage;
 using Google.Protobuf;
@@ -16,16 +17,27 @@ public sealed class EhrExecutor
 {
     private readonly string _chainId;
     private readonly VerifiedSignatures? _verified;
+    private readonly IReadOnlyList<GenesisValidator> _genesisValidators;
+
+    /// <summary>An executor for a chain whose validators never vote: every validator-change vote is refused.</summary>
+    public EhrExecutor(string chainId, VerifiedSignatures? verified = null)
+        : this(chainId, [], verified)
+    {
+    }
 
     /// <param name="chainId">The genesis chain id.</param>
+    /// <param name="genesisValidators">The genesis file's validators: the membership until the first change.</param>
     /// <param name="verified">Signatures this node already verified (at admission); each is used once instead of verifying again.</param>
-    public EhrExecutor(string chainId, VerifiedSignatures? verified = null)
+    public EhrExecutor(string chainId, IReadOnlyList<GenesisValidator> genesisValidators, VerifiedSignatures? verified = null)
     {
         _chainId = Core.Identifiers.Require(chainId, "Chain id");
+        _genesisValidators = genesisValidators ?? throw new ArgumentNullException(nameof(genesisValidators));
         _verified = verified;
     }
 
     public string ChainId => _chainId;
+
+    public IReadOnlyList<GenesisValidator> GenesisValidators => _genesisValidators;
 
     /// <param name="state">The state as of the previous block.</param>
     /// <param name="isInChain">Whether a transaction id is already in the chain's tx index.</param>
@@ -54,6 +66,7 @@ public sealed class EhrExecutor
                 ? TxResults.Reject(TxResultCode.DuplicateTx, "A transaction with this id is already in the chain.")
                 : Apply(tx, position, blockState, block, writes, history);
         }
+        ValidatorActions.EndOfBlock(state, writes, _genesisValidators, block.Height);
         return new BatchExecution(results, writes, history, decoded.Select(d => d.Id).ToArray());
     }
 
@@ -66,6 +79,10 @@ public sealed class EhrExecutor
         if (payload.ChainId != _chainId)
         {
             return TxResults.Reject(TxResultCode.WrongChain, "The transaction is for another chain.");
+        }
+        if (payload.ActionCase == TransactionPayload.ActionOneofCase.VoteValidatorChange)
+        {
+            return ApplyVote(tx, payload, blockState, block, blockWrites);
         }
         var signer = new State.EhrState(blockState).Participant(payload.SignerId);
         if (signer is null)
@@ -102,6 +119,28 @@ public sealed class EhrExecutor
         return result;
     }
 
+    /// <summary>A vote is signed by a validator's node key, found in the membership rather than among the participants.</summary>
+    private TxResult ApplyVote(PreparedTransaction tx, TransactionPayload payload, IStateReader blockState, BlockContext block, StateWriteSet blockWrites)
+    {
+        var membership = Membership.ValidatorMembershipReader.Read(blockState, _genesisValidators);
+        var validator = membership.Validators.FirstOrDefault(v => v.Id == payload.SignerId);
+        if (validator is null)
+        {
+            return TxResults.Reject(TxResultCode.UnknownSigner, "Only a current validator may vote on a validator change.");
+        }
+        if (!SignatureHolds(tx, validator.SigningPublicKey))
+        {
+            return TxResults.Reject(TxResultCode.BadSignature, "The signature is not the validator's signature of this transaction.");
+        }
+        var writes = new StateWriteSet();
+        var result = ValidatorActions.Vote(blockState, writes, _genesisValidators, validator.Id, payload.VoteValidatorChange, block.Height);
+        if (result.Code == TxResultCode.Ok)
+        {
+            blockWrites.MergeFrom(writes);
+        }
+        return result;
+    }
+
     /// <summary>
     /// Reuses the signature check made up front when it was made against the key the signer holds
     /// now; a key enrolled or changed earlier in the batch is checked here, in order.
@@ -126,12 +165,21 @@ public sealed class EhrExecutor
         var prepared = new PreparedTransaction[transactions.Count];
         var keys = new ByteString?[transactions.Count];
         var ehrState = new State.EhrState(state);
+        Core.Wire.ValidatorMembership? membership = null;
         for (var i = 0; i < prepared.Length; i++)
         {
             prepared[i] = PreparedTransaction.Decode(transactions[i]);
             if (prepared[i].Payload is { } payload && Core.Identifiers.IsValid(payload.SignerId))
             {
-                keys[i] = ehrState.Participant(payload.SignerId)?.SigningPublicKey;
+                if (payload.ActionCase == TransactionPayload.ActionOneofCase.VoteValidatorChange)
+                {
+                    membership ??= Membership.ValidatorMembershipReader.Read(state, _genesisValidators);
+                    keys[i] = membership.Validators.FirstOrDefault(v => v.Id == payload.SignerId)?.SigningPublicKey;
+                }
+                else
+                {
+                    keys[i] = ehrState.Participant(payload.SignerId)?.SigningPublicKey;
+                }
             }
         }
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };

@@ -16,6 +16,9 @@ namespace EhrChain.Contracts.State;
 /// g/{record}/{grantee}               AccessGrant
 /// o/{patient}/{record}               RecordRef (the records a patient owns)
 /// d/{provider}/{patient}             DirectoryEntry (a doctor's or laboratory's patients)
+/// m/membership                       ValidatorMembership (absent = the genesis validators)
+/// m/pending/{epoch}/{digest}         PendingValidatorChange (votes of one epoch)
+/// m/epoch/{epoch}                    ValidatorEpoch (from epoch 1 on)
 /// </code>
 /// </summary>
 public static class StateKeys
@@ -34,6 +37,12 @@ public static class StateKeys
     public static byte[] DirectoryEntry(string providerId, string patientId) => Key($"d/{providerId}/{patientId}");
     public static byte[] DirectoryOf(string providerId) => Key($"d/{providerId}/");
 
+    public static byte[] Membership() => Key("m/membership");
+    public static byte[] PendingChange(ulong epoch, string digestHex) => Key($"m/pending/{Number(epoch)}/{digestHex}");
+    public static byte[] PendingChangesOf(ulong epoch) => Key($"m/pending/{Number(epoch)}/");
+    public static byte[] ValidatorEpoch(ulong epoch) => Key($"m/epoch/{Number(epoch)}");
+    public static byte[] ValidatorEpochs() => Key("m/epoch/");
+
     /// <summary>History index key of a record: every change to it, in chain order.</summary>
     public static byte[] RecordHistory(string recordId) => Key($"record/{recordId}");
 
@@ -41,6 +50,8 @@ public static class StateKeys
     public static byte[] ParticipantHistory(string participantId) => Key($"participant/{participantId}");
 
     private static string Number(uint value) => value.ToString("D10", CultureInfo.InvariantCulture);
+
+    private static string Number(ulong value) => value.ToString("D20", CultureInfo.InvariantCulture);
 
     private static byte[] Key(string text) => Encoding.ASCII.GetBytes(text);
 }
