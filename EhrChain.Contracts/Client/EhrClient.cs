@@ -259,6 +259,13 @@ public sealed class EhrClient
         }
     }
 
+    /// <summary>A validator's vote for a change of the validator set; this client's identity must be the validator's node key file.</summary>
+    public SignedTransaction VoteValidatorChange(ValidatorChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return Sign(p => p.VoteValidatorChange = new VoteValidatorChange { Change = change });
+    }
+
     /// <summary>Signs a transaction carrying whatever action <paramref name="setAction"/> sets, as built: for actions the typed methods do not make.</summary>
     public SignedTransaction Sign(Action<TransactionPayload> setAction)
     {

@@ -35,7 +35,7 @@ internal sealed class TestNetwork : IDisposable
         _directory = directory;
         Clock = new FakeTimeProvider(Start);
         Admin = new Actor(adminKeys, new EhrClient(adminKeys, ChainId, Clock));
-        Producer = new BlockProducer(store, new EhrExecutor(ChainId));
+        Producer = new BlockProducer(store, new EhrExecutor(ChainId, genesis.Validators));
         GenesisBlock.Initialise(store, genesis);
     }
 
