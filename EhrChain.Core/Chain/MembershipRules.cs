@@ -12,7 +12,7 @@ public static class MembershipRules
     /// <summary>
     /// A change approved in block s orders sequences after s + ActivationDelay: larger than any
     /// consensus window, so no sequence past the old epoch's end can be ordered by a replica that
-    /// has not executed the approval (docs/consensus.md, "Membership").
+    /// has not executed the approval (docs/contracts.md, "Validator changes").
     /// </summary>
     public const ulong ActivationDelay = 256;
 
