@@ -320,12 +320,12 @@ public sealed partial class Replica
         }
         var primary = _validators.PrimaryIndex(slot.View);
         var prepares = slot.PreparesFor(slot.View, slot.Digest).Where(p => p.Key != primary).ToList();
-        if (prepares.Count < 2 * _validators.FaultsTolerated)
+        if (prepares.Count < _validators.Quorum - 1)
         {
             return;
         }
         var proof = new PreparedProof { PrePrepare = slot.PrePrepareEnvelope };
-        proof.Prepares.AddRange(prepares.OrderBy(p => p.Key).Take(2 * _validators.FaultsTolerated).Select(p => p.Value));
+        proof.Prepares.AddRange(prepares.OrderBy(p => p.Key).Take(_validators.Quorum - 1).Select(p => p.Value));
         if (!PersistVote(slot.View, slot.Sequence, slot.Digest, proof))
         {
             return;

@@ -64,7 +64,7 @@ internal static class ViewChangeProofs
             }
             senders.Add(sender);
         }
-        return senders.Count >= 2 * validators.FaultsTolerated ? prePrepare : null;
+        return senders.Count >= validators.Quorum - 1 ? prePrepare : null;
     }
 
     private static bool IsValidCheckpointProof(ViewChange viewChange, EnvelopeVerifier verifier)
