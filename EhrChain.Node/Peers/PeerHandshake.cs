@@ -46,13 +46,8 @@ internal static class PeerHandshake
     /// <summary>
     /// Null when the hello is acceptable on this connection; otherwise why the stream is refused.
     /// <c>connection</c> is what TLS proved about the dialler, null on a plaintext (insecure) listener.
-    /// </summary>
-    public static HelloRefusal? Check(PeerHello hello, GenesisFile genesis, string selfId, TimeProvider time, TlsPeer? connection) =>
-        Check(hello, genesis, new ValidatorDirectory(genesis), selfId, time, connection);
-
-    /// <summary>
-    /// As above, but the dialler must be a validator <paramref name="directory"/> names now: the
-    /// membership the chain has approved, which a joining validator enters only once its change is voted in.
+    /// The dialler must be a validator <paramref name="directory"/> names now: the membership the
+    /// chain has approved, which a joining validator enters only once its change is voted in.
     /// </summary>
     public static HelloRefusal? Check(PeerHello hello, GenesisFile genesis, ValidatorDirectory directory, string selfId, TimeProvider time, TlsPeer? connection)
     {

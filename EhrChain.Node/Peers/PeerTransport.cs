@@ -27,11 +27,6 @@ public sealed partial class PeerTransport : IAsyncDisposable
     /// Links dial with <c>tls</c> (the node's certificate and the network CA), which must be null
     /// exactly when <paramref name="insecure"/> (Node:Insecure): otherwise this throws, rather than dial in plaintext.
     /// </summary>
-    public PeerTransport(KeyFile self, GenesisFile genesis, PeerTransportOptions options, NodeTls? tls, bool insecure, TimeProvider time, ILoggerFactory loggers)
-        : this(self, genesis, new ValidatorDirectory(genesis ?? throw new ArgumentNullException(nameof(genesis))), options, tls, insecure, time, loggers)
-    {
-    }
-
     public PeerTransport(KeyFile self, GenesisFile genesis, ValidatorDirectory directory, PeerTransportOptions options, NodeTls? tls, bool insecure, TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(self);

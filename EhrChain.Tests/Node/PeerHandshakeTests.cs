@@ -32,7 +32,7 @@ public sealed class PeerHandshakeTests
     private PeerHello HelloFromNode1() => PeerHandshake.Create(_validators[1], "node-0", _genesis, _time, _certificate);
 
     private HelloRefusal? CheckOnNode0(PeerHello hello, TlsPeer? connection) =>
-        PeerHandshake.Check(hello, _genesis, "node-0", _time, connection);
+        PeerHandshake.Check(hello, _genesis, new ValidatorDirectory(_genesis), "node-0", _time, connection);
 
     [Test]
     public void A_hello_bound_to_the_connections_certificate_is_accepted()

@@ -23,7 +23,7 @@ public sealed class PeerTransportTests
         var (self, genesis) = Network();
 
         var error = Assert.Throws<InvalidOperationException>(() =>
-            _ = new PeerTransport(self, genesis, new PeerTransportOptions(), tls: null, insecure: false, TimeProvider.System, NullLoggerFactory.Instance));
+            _ = new PeerTransport(self, genesis, new ValidatorDirectory(genesis), new PeerTransportOptions(), tls: null, insecure: false, TimeProvider.System, NullLoggerFactory.Instance));
 
         Assert.That(error.Message, Does.Contain("refusing to dial validators in plaintext"));
     }
@@ -33,7 +33,7 @@ public sealed class PeerTransportTests
     {
         var (self, genesis) = Network();
 
-        await using var transport = new PeerTransport(self, genesis, new PeerTransportOptions(), tls: null, insecure: true, TimeProvider.System, NullLoggerFactory.Instance);
+        await using var transport = new PeerTransport(self, genesis, new ValidatorDirectory(genesis), new PeerTransportOptions(), tls: null, insecure: true, TimeProvider.System, NullLoggerFactory.Instance);
 
         Assert.That(transport, Is.Not.Null);
     }
