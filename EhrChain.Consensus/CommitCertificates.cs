@@ -32,9 +32,9 @@ public static class CommitCertificates
         var seen = new HashSet<int>();
         foreach (var commit in certificate.Commits)
         {
-            if (!validators.TryGetIndex(commit.ValidatorId, out var index))
+            if (!validators.TryGetMember(commit.ValidatorId, out var index))
             {
-                reason = $"'{commit.ValidatorId}' is not a validator";
+                reason = $"'{commit.ValidatorId}' is not a validator of epoch {validators.Epoch}";
                 return false;
             }
             if (!seen.Add(index))

@@ -13,7 +13,7 @@ namespace EhrChain.Consensus;
 /// </summary>
 public sealed class EnvelopeVerifier
 {
-    private readonly ValidatorSet _validators;
+    private volatile ValidatorSet _validators;
     private readonly int _capacity;
     private readonly ConcurrentDictionary<Hash, byte> _verified = new();
     private readonly ConcurrentQueue<Hash> _order = new();
@@ -24,7 +24,14 @@ public sealed class EnvelopeVerifier
         _capacity = capacity;
     }
 
+    /// <summary>The set of the epoch the replica orders in; its directory also opens envelopes of validators outside it.</summary>
     public ValidatorSet Validators => _validators;
+
+    /// <summary>
+    /// Switches to another epoch's set. Directory indices never change between sets, so envelopes
+    /// already opened under the old one name the same senders.
+    /// </summary>
+    public void Use(ValidatorSet validators) => _validators = validators ?? throw new ArgumentNullException(nameof(validators));
 
     public ConsensusMessage? Open(ConsensusEnvelope envelope, out int senderIndex, out DropReason reason)
     {
@@ -35,11 +42,12 @@ public sealed class EnvelopeVerifier
             return null;
         }
         var key = KeyOf(envelope);
-        if (_verified.ContainsKey(key) && _validators.TryGetIndex(envelope.Sender, out senderIndex))
+        var validators = _validators;
+        if (_verified.ContainsKey(key) && validators.TryGetIndex(envelope.Sender, out senderIndex))
         {
             return Parse(envelope, out reason);
         }
-        var message = Envelopes.Open(envelope, _validators, out senderIndex, out reason);
+        var message = Envelopes.Open(envelope, validators, out senderIndex, out reason);
         if (message is not null && _verified.TryAdd(key, 0))
         {
             _order.Enqueue(key);

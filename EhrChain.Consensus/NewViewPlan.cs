@@ -36,6 +36,7 @@ internal sealed record NewViewPlan(ViewChange StableSource, IReadOnlyList<(ulong
             }
         }
         var proposals = new List<(ulong, Batch)>();
+        // Every view change's stable time is proven (or, at the epoch's base, checked against this replica's own).
         var previousTime = stable.StableSequence == 0 ? genesisTimeUnixMs : stable.StableTimeUnixMs;
         var last = best.Count == 0 ? stable.StableSequence : best.Keys.Max();
         for (var sequence = stable.StableSequence + 1; sequence <= last; sequence++)

@@ -35,7 +35,7 @@ public sealed partial class Replica
         var candidates = _peerExecuted.Where(p => p.Value >= from).Select(p => p.Key).Order().ToList();
         if (candidates.Count == 0)
         {
-            candidates = Enumerable.Range(0, _validators.Count).Where(i => i != _self).ToList();
+            candidates = _validators.Members.Where(i => i != _self).ToList();
         }
         var peer = candidates[_nextFetchPeer++ % candidates.Count];
         _fetching = (peer, from, _time.GetTimestamp());
@@ -80,6 +80,11 @@ public sealed partial class Replica
             if (record.Sequence <= LastExecuted)
             {
                 continue;
+            }
+            // Past the epoch's end the next set certifies: fetched again once this replica is in it.
+            if (record.Sequence > _epochEnd)
+            {
+                break;
             }
             if (record.Batch is null
                 || !CommitCertificates.Verify(record.Certificate, _validators, record.Sequence, record.Batch.TimeUnixMs, record.Batch.Requests, out _))

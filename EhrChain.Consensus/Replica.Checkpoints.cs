@@ -45,6 +45,12 @@ public sealed partial class Replica
         {
             return;
         }
+        // One past the epoch's end is the next set's to count, once this replica is in it; it is sent again.
+        if (!_validators.IsMember(sender) || checkpoint.Sequence > _epochEnd)
+        {
+            Drops.Increment(DropReason.NotAValidator);
+            return;
+        }
         if (checkpoint.Sequence % (ulong)_options.CheckpointInterval != 0 || checkpoint.StateRoot.Length != Hash.Size)
         {
             Drops.Increment(DropReason.InvalidCheckpoint);

@@ -19,20 +19,36 @@ public sealed partial class Replica
         {
             return;
         }
-        while (_nextSequence < _stableSequence + (ulong)_options.WindowSize && _pool.HasProposable())
+        var limit = Math.Min(_stableSequence + (ulong)_options.WindowSize, _epochEnd);
+        while (_nextSequence < limit)
         {
-            var full = _pool.HasFullBatch(_options.BatchMaxCount, _options.BatchMaxBytes);
-            if (!full && !force && _options.BatchLinger > TimeSpan.Zero)
+            List<ByteString> requests;
+            if (_pool.HasProposable())
             {
-                if (!_timers.IsArmed(ReplicaTimer.Linger))
+                var full = _pool.HasFullBatch(_options.BatchMaxCount, _options.BatchMaxBytes);
+                if (!full && !force && _options.BatchLinger > TimeSpan.Zero)
                 {
-                    _timers.Arm(ReplicaTimer.Linger, _options.BatchLinger);
+                    if (!_timers.IsArmed(ReplicaTimer.Linger))
+                    {
+                        _timers.Arm(ReplicaTimer.Linger, _options.BatchLinger);
+                    }
+                    return;
                 }
-                return;
+                requests = _pool.TakeBatch(_options.BatchMaxCount, _options.BatchMaxBytes);
+                force = false;
+                if (requests.Count == 0)
+                {
+                    break;
+                }
             }
-            var requests = _pool.TakeBatch(_options.BatchMaxCount, _options.BatchMaxBytes);
-            force = false;
-            if (requests.Count == 0)
+            else if (_epochEnd != Membership.Open)
+            {
+                // A change of validators takes effect only once its epoch's last sequence is
+                // ordered: with nothing to order, empty batches get there, so an idle network
+                // changes its validators too.
+                requests = [];
+            }
+            else
             {
                 break;
             }
@@ -93,7 +109,7 @@ public sealed partial class Replica
         {
             return false;
         }
-        if (view > _view + 2)
+        if (view > _view + 2 && !IsNearNextEpoch(view))
         {
             Drops.Increment(DropReason.WrongView);
             return true;
@@ -255,6 +271,11 @@ public sealed partial class Replica
         {
             return;
         }
+        if (!_validators.IsMember(sender))
+        {
+            Drops.Increment(DropReason.NotAValidator);
+            return;
+        }
         if (sender == _validators.PrimaryIndex(prepare.View) || prepare.Digest.Length != Hash.Size)
         {
             Drops.Increment(DropReason.Malformed);
@@ -279,6 +300,11 @@ public sealed partial class Replica
     {
         if (DeferIfFuture(sender, envelope, new ConsensusMessage { Commit = commit }, commit.View))
         {
+            return;
+        }
+        if (!_validators.IsMember(sender))
+        {
+            Drops.Increment(DropReason.NotAValidator);
             return;
         }
         if (commit.Digest.Length != Hash.Size)
@@ -387,16 +413,18 @@ public sealed partial class Replica
                 _pool.Remove(digest);
                 _committed.Add(digest);
             }
-            if (batch.Sequence % (ulong)_options.CheckpointInterval == 0)
+            if (batch.Sequence % (ulong)_options.CheckpointInterval == 0 && Participates)
             {
                 SendCheckpoint(batch.Sequence, root, batch.TimeUnixMs);
             }
             OnExecutedForStateSync(batch.Sequence);
+            FollowMembership();
         }
         if (!progressed)
         {
             return;
         }
+        _lastProgressAt = _time.GetTimestamp();
         TryAcceptParked(LastExecuted + 1);
         _timeoutDeferred = false;
         if (_viewActive)
@@ -420,7 +448,14 @@ public sealed partial class Replica
     /// </summary>
     private void ArmRequestTimer()
     {
-        if (!_viewActive || _timers.IsArmed(ReplicaTimer.Request) || _pool.OldestArrival is not { } oldest)
+        if (!_viewActive || _timers.IsArmed(ReplicaTimer.Request))
+        {
+            return;
+        }
+        // An epoch's end is owed as a request is: the empty batches that reach it have no client
+        // to send them again, so a primary that stops short of it is replaced like one that sits
+        // on a request. It is owed since the last progress, not since it was scheduled.
+        if ((_pool.OldestArrival ?? (AwaitsEpochEnd ? _lastProgressAt : null)) is not { } oldest)
         {
             return;
         }
@@ -431,7 +466,7 @@ public sealed partial class Replica
 
     private void OnRequestTimeout()
     {
-        if (!_viewActive || _pool.Count == 0)
+        if (!_viewActive || (_pool.Count == 0 && !AwaitsEpochEnd))
         {
             return;
         }

@@ -64,7 +64,7 @@ public sealed partial class Replica
     {
         // A replica catching up passes intervals already certified without it: building those
         // would cost a full read of the store each, for snapshots nobody needs any more.
-        if (StateSync is not { } app || sequence % (ulong)_options.SnapshotInterval != 0 || sequence < CertifiedSequence(_certified))
+        if (StateSync is not { } app || !Participates || sequence % (ulong)_options.SnapshotInterval != 0 || sequence < CertifiedSequence(_certified))
         {
             return;
         }
@@ -162,6 +162,11 @@ public sealed partial class Replica
         {
             return;
         }
+        if (attestation.Sequence > _epochEnd)
+        {
+            Drops.Increment(DropReason.NotAValidator);
+            return;
+        }
         if (attestation.Sequence == 0 || attestation.Sequence % (ulong)_options.SnapshotInterval != 0
             || attestation.SnapshotDigest.Length != Hash.Size || attestation.StateRoot.Length != Hash.Size || attestation.ChunkCount == 0)
         {
@@ -245,7 +250,8 @@ public sealed partial class Replica
         {
             return;
         }
-        var peer = (_self + 1) % _validators.Count;
+        var members = _validators.Members;
+        var peer = members[(members.ToList().IndexOf(_self) + 1) % members.Count];
         _transfer = new StateSyncTransfer(peer, _time.GetTimestamp());
         _transport.Send(_validators.IdOf(peer), Seal(new ConsensusMessage
         {
@@ -322,6 +328,10 @@ public sealed partial class Replica
         if (attestation.Sequence <= LastExecuted)
         {
             return "the snapshot is not ahead of this replica";
+        }
+        if (attestation.Sequence > _epochEnd)
+        {
+            return "the snapshot is past the end of this replica's epoch, whose set cannot vouch for it";
         }
         var manifest = offer.Manifest;
         if (manifest.Height != attestation.Sequence || manifest.StateRoot != attestation.StateRoot

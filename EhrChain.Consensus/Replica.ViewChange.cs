@@ -21,7 +21,7 @@ public sealed partial class Replica
 
     private void StartViewChange(ulong newView)
     {
-        if (newView <= _view && !(newView == _view && _viewActive))
+        if ((newView <= _view && !(newView == _view && _viewActive)) || !Participates || EpochOf(newView) != _validators.Epoch)
         {
             return;
         }
@@ -50,9 +50,9 @@ public sealed partial class Replica
                 NewView = _view,
                 StableSequence = _stableSequence,
                 StableStateRoot = _stableRoot,
-                StableTimeUnixMs = _stableSequence == 0 ? _genesisTimeUnixMs : _stableTime,
+                StableTimeUnixMs = _stableSequence == _epochBase.Sequence ? _epochBase.TimeUnixMs : _stableTime,
             };
-            viewChange.CheckpointProof.AddRange(_stableSequence == 0 ? [] : _stableProof);
+            viewChange.CheckpointProof.AddRange(_stableSequence == _epochBase.Sequence ? [] : _stableProof);
             viewChange.Prepared.AddRange(_slots.Values
                 .Where(s => s.Sequence > _stableSequence && s.Prepared is not null)
                 .Select(s => s.Prepared!));
@@ -105,6 +105,12 @@ public sealed partial class Replica
 
     private void OnViewChange(int sender, ConsensusEnvelope envelope, ViewChange viewChange)
     {
+        if (!_validators.IsMember(sender) || EpochOf(viewChange.NewView) > _validators.Epoch)
+        {
+            // A later epoch's view change: this replica is behind, which status and catch-up mend.
+            Drops.Increment(DropReason.NotAValidator);
+            return;
+        }
         if (viewChange.NewView < _view || (viewChange.NewView == _view && _viewActive))
         {
             // The sender missed the NEW-VIEW this replica entered: hand it over.
@@ -125,7 +131,7 @@ public sealed partial class Replica
         {
             return;
         }
-        if (!ViewChangeProofs.IsValid(viewChange, _envelopes))
+        if (!ViewChangeProofs.IsValid(viewChange, _envelopes, _epochBase.Sequence, _epochBase.Root, _epochBase.TimeUnixMs, _epochEnd))
         {
             Drops.Increment(DropReason.InvalidViewChange);
             return;
@@ -237,7 +243,7 @@ public sealed partial class Replica
         {
             var viewChange = _envelopes.Open(envelope, out var sender, out _)?.ViewChange;
             if (viewChange is null || viewChange.NewView != newView.View || !senders.Add(sender)
-                || !ViewChangeProofs.IsValid(viewChange, _envelopes))
+                || !ViewChangeProofs.IsValid(viewChange, _envelopes, _epochBase.Sequence, _epochBase.Root, _epochBase.TimeUnixMs, _epochEnd))
             {
                 return null;
             }

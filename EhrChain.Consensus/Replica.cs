@@ -18,8 +18,8 @@ public sealed partial class Replica : IDisposable
     private const string VotePrefix = "vote/";
     private const string NewViewKey = "new-view";
 
-    private readonly ValidatorSet _validators;
-    private readonly int _self;
+    private ValidatorSet _validators;
+    private int _self;
     private readonly string _selfId;
     private readonly SigningKeyPair _key;
     private readonly ConsensusOptions _options;
@@ -49,11 +49,12 @@ public sealed partial class Replica : IDisposable
         setup.Options.EnsureValid();
         _validators = setup.Validators;
         _selfId = setup.SelfId;
+        // A node outside the starting set is a learner until the chain votes it in.
         if (!_validators.TryGetIndex(_selfId, out _self))
         {
-            throw new ArgumentException($"'{_selfId}' is not a validator.", nameof(setup));
+            _self = -1;
         }
-        if (!_validators.KeyOf(_self).Equals(setup.Key.PublicKey))
+        else if (!_validators.KeyOf(_self).Equals(setup.Key.PublicKey))
         {
             throw new ArgumentException($"The signing key is not the one the genesis file names for '{_selfId}'.", nameof(setup));
         }
@@ -75,7 +76,7 @@ public sealed partial class Replica : IDisposable
     public string Id => _selfId;
     public ulong View => _view;
     public bool ViewActive => _viewActive;
-    public bool IsPrimary => _validators.PrimaryIndex(_view) == _self;
+    public bool IsPrimary => _self >= 0 && _validators.PrimaryIndex(_view) == _self;
     public ulong LastExecuted => _application.LastExecuted.Sequence;
     public ulong StableCheckpoint => _stableSequence;
     public int PendingRequests => _pool.Count;
@@ -91,6 +92,7 @@ public sealed partial class Replica : IDisposable
         }
         _started = true;
         Restore();
+        RestoreMembership();
         RestoreOwnViewChanges();
         var head = _application.LastExecuted;
         _nextSequence = Math.Max(head.Sequence, _stableSequence);
@@ -177,12 +179,21 @@ public sealed partial class Replica : IDisposable
             Drops.Increment(DropReason.Duplicate);
             return;
         }
+        if (IsOrdering(message.KindCase) && (!Participates || !MaySendOrdering(sender)))
+        {
+            Drops.Increment(DropReason.NotAValidator);
+            return;
+        }
         Dispatch(sender, envelope, message);
     }
 
     public void OnTimer(ReplicaTimer timer, long generation)
     {
         if (_disposed || !_started || !_timers.Accept(timer, generation))
+        {
+            return;
+        }
+        if (!Participates && timer != ReplicaTimer.Status)
         {
             return;
         }
@@ -303,7 +314,8 @@ public sealed partial class Replica : IDisposable
         return slot;
     }
 
-    private bool InWindow(ulong sequence) => sequence > _stableSequence && sequence <= _stableSequence + (ulong)_options.WindowSize;
+    // Nothing past the epoch's end is ordered by this set: the next one orders it (see Replica.Membership.cs).
+    private bool InWindow(ulong sequence) => sequence > _stableSequence && sequence <= _stableSequence + (ulong)_options.WindowSize && sequence <= _epochEnd;
 
     private long NowUnixMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 

@@ -30,6 +30,11 @@ public static class SnapshotCertificates
                 reason = $"the envelope from '{envelope.Sender}' is not a snapshot attestation";
                 return false;
             }
+            if (!validators.IsMember(sender))
+            {
+                reason = $"'{envelope.Sender}' is not a validator of epoch {validators.Epoch}";
+                return false;
+            }
             if (!seen.Add(sender))
             {
                 reason = $"'{envelope.Sender}' attested twice";

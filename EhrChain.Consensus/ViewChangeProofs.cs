@@ -1,5 +1,6 @@
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
+using Google.Protobuf;
 
 namespace EhrChain.Consensus;
 
@@ -11,14 +12,24 @@ namespace EhrChain.Consensus;
 /// </summary>
 internal static class ViewChangeProofs
 {
-    public static bool IsValid(ViewChange viewChange, EnvelopeVerifier verifier)
+    /// <summary>
+    /// The epoch's base (<paramref name="baseSequence"/>, the last sequence of the epoch before, or 0)
+    /// is every member's stable checkpoint by construction, so a claim of it needs no proof but must
+    /// name the root and time this replica executed there. Nothing past <paramref name="epochEnd"/> may be prepared.
+    /// </summary>
+    public static bool IsValid(ViewChange viewChange, EnvelopeVerifier verifier, ulong baseSequence, ByteString baseRoot, long baseTimeUnixMs, ulong epochEnd)
     {
         var validators = verifier.Validators;
-        if (viewChange.StableSequence > 0 && !IsValidCheckpointProof(viewChange, verifier))
+        if (viewChange.StableSequence < baseSequence)
         {
             return false;
         }
-        if (viewChange.StableSequence == 0 && viewChange.CheckpointProof.Count != 0)
+        if (viewChange.StableSequence == baseSequence
+            && (viewChange.CheckpointProof.Count != 0 || viewChange.StableStateRoot != baseRoot || viewChange.StableTimeUnixMs != baseTimeUnixMs))
+        {
+            return false;
+        }
+        if (viewChange.StableSequence > baseSequence && !IsValidCheckpointProof(viewChange, verifier))
         {
             return false;
         }
@@ -29,6 +40,7 @@ internal static class ViewChangeProofs
             if (prePrepare is null
                 || prePrepare.View >= viewChange.NewView
                 || prePrepare.Sequence <= viewChange.StableSequence
+                || prePrepare.Sequence > epochEnd
                 || !sequences.Add(prePrepare.Sequence))
             {
                 return false;
@@ -57,7 +69,7 @@ internal static class ViewChangeProofs
         foreach (var envelope in proof.Prepares)
         {
             var prepare = verifier.Open(envelope, out var sender, out _)?.Prepare;
-            if (prepare is null || sender == primary
+            if (prepare is null || sender == primary || !validators.IsMember(sender)
                 || prepare.View != prePrepare.View || prepare.Sequence != prePrepare.Sequence || prepare.Digest != prePrepare.Digest)
             {
                 return null;
@@ -73,7 +85,7 @@ internal static class ViewChangeProofs
         foreach (var envelope in viewChange.CheckpointProof)
         {
             var checkpoint = verifier.Open(envelope, out var sender, out _)?.Checkpoint;
-            if (checkpoint is null
+            if (checkpoint is null || !verifier.Validators.IsMember(sender)
                 || checkpoint.Sequence != viewChange.StableSequence
                 || checkpoint.StateRoot != viewChange.StableStateRoot
                 || checkpoint.BatchTimeUnixMs != viewChange.StableTimeUnixMs)
