@@ -75,12 +75,34 @@ public sealed class MembershipSimulationTests
     {
         using var cluster = new EpochCluster(9301);
         cluster.ChangeTo([0, 1, 2, 3, 4]);
-        Assert.That(cluster.RunUntil(() => cluster.Replica(0).EpochEnd != Membership.Open, TimeSpan.FromSeconds(10)), Is.True);
-        var end = cluster.Replica(0).EpochEnd;
-        Assert.That(cluster.RunUntil(() => cluster.AllInEpoch(1, 5), TimeSpan.FromSeconds(30)), Is.True, cluster.Describe("epoch 1"));
-        // Every batch up to the end is certified by the four, every one after it by the five.
-        Assert.That(cluster.CheckChains(), Is.Null);
-        Assert.That(cluster.Application(0).Epochs[1].FirstSequence, Is.EqualTo(end + 1));
+        Assert.That(cluster.RunUntil(() => cluster.Replica(1).EpochEnd != Membership.Open, TimeSpan.FromSeconds(10)), Is.True);
+        var end = cluster.Replica(1).EpochEnd;
+        // Close enough to the end that the sequence after it lies inside the window.
+        var window = (ulong)SimCluster.DefaultOptions().WindowSize;
+        Assert.That(cluster.RunUntil(() => cluster.Replica(1).StableCheckpoint + window > end && cluster.Replica(1).Epoch == 0, TimeSpan.FromSeconds(30)), Is.True, cluster.Describe("a stable checkpoint near the end"));
+
+        var outsideBefore = cluster.Replica(1).Drops[DropReason.OutsideWindow];
+        var batch = new EhrChain.Core.Wire.Batch { TimeUnixMs = SimClock.GenesisTimeUnixMs + 1_000_000 };
+        var prePrepare = new EhrChain.Core.Wire.PrePrepare
+        {
+            View = cluster.Replica(1).View,
+            Sequence = end + 1,
+            Digest = ConsensusHashing.BatchDigest(batch.TimeUnixMs, batch.Requests).ToByteString(),
+            Batch = batch,
+        };
+        var primary = (int)(cluster.Replica(1).View % 4);
+        cluster.Replica(1).OnEnvelope(cluster.SealAs(primary, new EhrChain.Core.Wire.ConsensusMessage { PrePrepare = prePrepare }));
+        Assert.That(cluster.Replica(1).Drops[DropReason.OutsideWindow], Is.EqualTo(outsideBefore + 1), "the old epoch's primary may not order past the end");
+
+        cluster.ChangeTo([0, 1, 2, 3]);
+        Assert.That(cluster.RunUntil(() => cluster.AllInEpoch(1, 5) && cluster.Application(1).LastExecuted.Sequence > end, TimeSpan.FromSeconds(30)), Is.True, cluster.Describe("epoch 1"));
+        Assert.Multiple(() =>
+        {
+            // Every batch up to the end is certified by the four, every one after it by the five.
+            Assert.That(cluster.CheckChains(), Is.Null);
+            Assert.That(cluster.Application(0).Epochs[1].FirstSequence, Is.EqualTo(end + 1));
+            Assert.That(cluster.Application(1).Chain.Single(b => b.Sequence == end + 1).TimeUnixMs, Is.Not.EqualTo(batch.TimeUnixMs));
+        });
     }
 
     /// <summary>Seven replicas on one simulated network, the first four the starting validators.</summary>
@@ -140,6 +162,8 @@ public sealed class MembershipSimulationTests
             var request = EpochApplication.ChangeRequest(_client, members, ++_nonce);
             SubmitToMember(request);
         }
+
+        public EhrChain.Core.Wire.ConsensusEnvelope SealAs(int index, EhrChain.Core.Wire.ConsensusMessage message) => Envelopes.Seal(_all[index].Id, _keys[index], message);
 
         public void Restart(int index)
         {
