@@ -23,6 +23,9 @@ public sealed partial class Replica
     /// <summary>The last sequence the current epoch orders; <see cref="Membership.Open"/> while no change is scheduled.</summary>
     public ulong EpochEnd => _epochEnd;
 
+    /// <summary>The primary of the view this replica is in.</summary>
+    public string PrimaryId => _validators.PrimaryId(_view);
+
     /// <summary>The validators ordering now, in consensus order.</summary>
     public IReadOnlyList<string> Members => _validators.Ids;
 

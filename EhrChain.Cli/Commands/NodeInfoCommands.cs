@@ -26,7 +26,9 @@ internal static class NodeInfoCommands
                     ["genesisHash"] = status.GenesisHash,
                     ["height"] = status.Height,
                     ["headHash"] = status.HeadHash,
+                    ["epoch"] = status.Epoch,
                     ["view"] = status.View,
+                    ["validating"] = status.Validating,
                     ["primary"] = status.Primary,
                     ["connectedPeers"] = new JsonArray(status.ConnectedPeers.Select(p => (JsonNode)p).ToArray()),
                     ["mempoolSize"] = status.MempoolSize,
@@ -36,7 +38,7 @@ internal static class NodeInfoCommands
                 {
                     text.Say($"{status.NodeId} on chain {status.ChainId} (genesis {status.GenesisHash[..8]})");
                     text.Say($"  height {status.Height}, head {status.HeadHash}");
-                    text.Say($"  view {status.View}, primary {status.Primary}, stable checkpoint {status.StableCheckpoint}");
+                    text.Say($"  epoch {status.Epoch}, view {status.View}, primary {status.Primary}, stable checkpoint {status.StableCheckpoint}{(status.Validating ? "" : ", following as a learner")}");
                     text.Say($"  peers connected: {(status.ConnectedPeers.Count == 0 ? "none" : string.Join(", ", status.ConnectedPeers))}; mempool {status.MempoolSize}");
                 });
             return ExitCodes.Success;

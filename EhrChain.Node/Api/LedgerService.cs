@@ -225,8 +225,8 @@ public sealed partial class LedgerService(
     public override async Task<NodeStatus> Status(StatusRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var (view, primary, checkpoint, pending) = await consensus.QueryAsync(
-            r => (r.View, genesis.Validators[(int)(r.View % (ulong)genesis.Validators.Count)].Id, r.StableCheckpoint, r.PendingRequests),
+        var (view, epoch, primary, checkpoint, pending, participates) = await consensus.QueryAsync(
+            r => (r.View, r.Epoch, r.PrimaryId, r.StableCheckpoint, r.PendingRequests, r.Participates),
             context.CancellationToken).ConfigureAwait(false);
         var head = store.Head;
         var status = new NodeStatus
@@ -236,7 +236,9 @@ public sealed partial class LedgerService(
             GenesisHash = genesis.Hash.ToString(),
             Height = head?.Height ?? 0,
             HeadHash = head?.Hash.ToString() ?? "",
-            View = view,
+            View = view & uint.MaxValue,
+            Epoch = epoch,
+            Validating = participates,
             Primary = primary,
             MempoolSize = (uint)pending,
             StableCheckpoint = checkpoint,

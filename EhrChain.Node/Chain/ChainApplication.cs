@@ -23,6 +23,7 @@ public sealed partial class ChainApplication : IConsensusApplication
     private readonly NodeMetrics _metrics;
     private readonly AdmissionClock _admissions;
     private readonly string _chainId;
+    private readonly IReadOnlyList<GenesisValidator> _genesisValidators;
     private readonly int _maxRequestBytes;
     private readonly Lock _headLock = new();
     private ExecutedHead _head;
@@ -35,6 +36,7 @@ public sealed partial class ChainApplication : IConsensusApplication
         _metrics = metrics;
         _admissions = admissions;
         _chainId = genesis.ChainId;
+        _genesisValidators = genesis.Validators;
         _maxRequestBytes = maxRequestBytes;
         var head = store.Head ?? throw new InvalidOperationException("Store block 0 before starting consensus.");
         var block = store.GetBlock(head.Height)!;

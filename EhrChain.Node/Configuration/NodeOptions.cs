@@ -8,8 +8,15 @@ public sealed class NodeOptions
 {
     public const string SectionName = "Node";
 
-    /// <summary>This validator's id, as in the genesis file.</summary>
+    /// <summary>This validator's id, as in the genesis file (or in the vote that brings it in, with <see cref="Joining"/>).</summary>
     public string Id { get; set; } = "";
+
+    /// <summary>
+    /// A validator that is not in the genesis file but joins by a vote of the current validators:
+    /// it follows the chain as a learner until the chain makes it a member. Explicit, so a
+    /// mistyped id is still refused at start rather than left following silently.
+    /// </summary>
+    public bool Joining { get; set; }
 
     /// <summary>This validator's key file.</summary>
     public string KeyFile { get; set; } = "";

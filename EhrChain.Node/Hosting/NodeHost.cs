@@ -83,7 +83,7 @@ public static class NodeHost
         services.AddSingleton<IChainStore>(_ => OpenStore(settings));
         // Admission records each signature it verifies; execution consumes the record instead of verifying again.
         services.AddSingleton(new VerifiedSignatures());
-        services.AddSingleton(sp => new BlockProducer(sp.GetRequiredService<IChainStore>(), new EhrExecutor(settings.Genesis.ChainId, sp.GetRequiredService<VerifiedSignatures>())));
+        services.AddSingleton(sp => new BlockProducer(sp.GetRequiredService<IChainStore>(), new EhrExecutor(settings.Genesis.ChainId, settings.Genesis.Validators, sp.GetRequiredService<VerifiedSignatures>())));
         services.AddSingleton<ChainEvents>();
         services.AddSingleton(new ReadReplayGuard());
         services.AddSingleton<NodeMetrics>();
@@ -92,7 +92,10 @@ public static class NodeHost
         services.AddSingleton(sp => new ChainApplication(
             sp.GetRequiredService<IChainStore>(), sp.GetRequiredService<BlockProducer>(), settings.Genesis,
             sp.GetRequiredService<ChainEvents>(), sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<AdmissionClock>(),
-            settings.Consensus.MaxRequestBytes));
+            settings.Consensus.MaxRequestBytes)
+        {
+            Directory = sp.GetRequiredService<ValidatorDirectory>(),
+        });
         if (settings.Tls is { } tlsFiles)
         {
             services.AddSingleton(sp => new NodeTls(

@@ -62,10 +62,12 @@ internal sealed record NodeSettings(
         {
             throw new NodeConfigurationException($"Node:KeyFile: {e.Message}", e);
         }
-        var validator = genesis.FindValidator(node.Id)
-            ?? throw new NodeConfigurationException($"Node:Id: '{node.Id}' is not a validator in the genesis file (validators: {string.Join(", ", genesis.Validators.Select(v => v.Id))}).");
+        var validator = genesis.FindValidator(node.Id);
+        Require(validator is not null || node.Joining,
+            $"Node:Id: '{node.Id}' is not a validator in the genesis file (validators: {string.Join(", ", genesis.Validators.Select(v => v.Id))}); a validator voted in later starts with Node:Joining=true.");
+        Require(validator is null || !node.Joining, $"Node:Joining: '{node.Id}' is a genesis validator; it does not join.");
         Require(keys.Id == node.Id, $"Node:KeyFile: the key file belongs to '{keys.Id}', not to '{node.Id}'.");
-        Require(keys.Signing.PublicKey.Equals(validator.SigningKey), $"Node:KeyFile: the key does not match validator '{node.Id}' in the genesis file.");
+        Require(validator is null || keys.Signing.PublicKey.Equals(validator.SigningKey), $"Node:KeyFile: the key does not match validator '{node.Id}' in the genesis file.");
 
         var client = Endpoints.Parse(node.ClientListen, "Node:ClientListen");
         var peer = Endpoints.Parse(node.PeerListen, "Node:PeerListen");

@@ -26,14 +26,30 @@ internal sealed class TestCluster : IAsyncDisposable
     private readonly WebApplication?[] _nodes;
     private readonly InMemoryLog[] _logs;
     private readonly IReadOnlyList<ClusterNode> _layout;
+    private readonly string[] _peerAddresses;
     private readonly Dictionary<string, string?> _settings;
     private readonly int _metricsPort;
     private readonly Dictionary<int, GrpcChannel> _channels = [];
 
-    private TestCluster(int count, Dictionary<string, string?> settings)
+    private TestCluster(int count, int joiners, Dictionary<string, string?> settings)
     {
-        var (client, peer) = LocalPorts.FindRuns(count);
-        new NetworkLayout(_directory.Path, count, "ehrchain-test", "admin", client, peer, [], "127.0.0.1", samePorts: false).Write();
+        var (client, peer) = LocalPorts.FindRuns(count + joiners);
+        var layout = new NetworkLayout(_directory.Path, count + joiners, "ehrchain-test", "admin", client, peer, [], "127.0.0.1", samePorts: false);
+        var genesis = layout.Write();
+        if (joiners > 0)
+        {
+            // The joiners have keys, certificates from the network CA and configs, but the genesis
+            // names only the first `count`: the others come in by a vote of those.
+            new GenesisFile(genesis.ChainId, genesis.CreatedAt, genesis.Validators.Take(count).ToList(), genesis.Admin).Save(layout.GenesisPath);
+            for (var i = count; i < count + joiners; i++)
+            {
+                var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(layout.ConfigPath(i)))!;
+                config["Node"]!["Joining"] = true;
+                File.WriteAllText(layout.ConfigPath(i), config.ToJsonString());
+            }
+        }
+        Joiners = joiners;
+        _peerAddresses = Enumerable.Range(0, count + joiners).Select(layout.PeerAddress).ToArray();
         _layout = ClusterNode.ReadAll(_directory.Path);
         Insecure = settings.TryGetValue("Node:Insecure", out var insecure) && bool.TryParse(insecure, out var yes) && yes;
         // The client and peer ports are not bound until the nodes start, so a second probe can
@@ -52,6 +68,25 @@ internal sealed class TestCluster : IAsyncDisposable
     public KeyFile Admin { get; }
     public string Directory => _directory.Path;
     public int Count => _nodes.Length;
+
+    /// <summary>How many of the nodes (the last ones) are not in the genesis file and join by vote.</summary>
+    public int Joiners { get; }
+
+    /// <summary>Node <paramref name="index"/>'s key file: its validator identity, which also signs its votes.</summary>
+    public KeyFile ValidatorKey(int index) => KeyFile.Load(System.IO.Path.Combine(_directory.Path, "keys", $"{NetworkLayout.ValidatorId(index)}.key.json"));
+
+    /// <summary>What a vote to add node <paramref name="index"/> names: its id, peer address and public keys.</summary>
+    public EhrChain.Core.Wire.ValidatorInfo ValidatorInfo(int index)
+    {
+        var key = ValidatorKey(index);
+        return new EhrChain.Core.Wire.ValidatorInfo
+        {
+            Id = key.Id,
+            Address = _peerAddresses[index],
+            SigningPublicKey = Google.Protobuf.ByteString.CopyFrom(key.Signing.PublicKey.Bytes),
+            EncryptionPublicKey = Google.Protobuf.ByteString.CopyFrom(key.Encryption.PublicKey.Bytes),
+        };
+    }
     /// <summary>True when started with Node:Insecure=true (plaintext, and the TLS settings cleared).</summary>
     public bool Insecure { get; }
 
@@ -62,14 +97,15 @@ internal sealed class TestCluster : IAsyncDisposable
     public IReadOnlyList<NodeTarget> Addresses => _layout.Select(n => Insecure ? NodeTarget.Plaintext(n.ClientAddress) : NodeTarget.Tls(n.ClientAddress, CaPath)).ToList();
 
     /// <summary>host:port of node <paramref name="index"/>'s peer listener.</summary>
-    public string PeerAddress(int index) => GenesisFile.Load(System.IO.Path.Combine(_directory.Path, "genesis.json")).Validators[index].Address;
+    public string PeerAddress(int index) => _peerAddresses[index];
 
     /// <summary>Where node <paramref name="index"/>'s TLS certificate and key live (replace them to rotate).</summary>
     public (string Certificate, string Key) CertificateFiles(int index) =>
         (System.IO.Path.Combine(_directory.Path, "tls", $"node-{index}.crt"), System.IO.Path.Combine(_directory.Path, "tls", $"node-{index}.key"));
 
     /// <summary>Starts <paramref name="count"/> nodes; view changes are quick so failover tests stay short.</summary>
-    public static async Task<TestCluster> StartAsync(int count = 4, IDictionary<string, string?>? settings = null)
+    /// <summary>Starts <paramref name="count"/> genesis validators; <paramref name="joiners"/> more are laid out but not started.</summary>
+    public static async Task<TestCluster> StartAsync(int count = 4, IDictionary<string, string?>? settings = null, int joiners = 0)
     {
         var all = new Dictionary<string, string?>
         {
@@ -88,7 +124,7 @@ internal sealed class TestCluster : IAsyncDisposable
             all["Node:TlsKey"] = "";
             all["Node:TlsCa"] = "";
         }
-        var cluster = new TestCluster(count, all);
+        var cluster = new TestCluster(count, joiners, all);
         for (var i = 0; i < count; i++)
         {
             await cluster.StartNodeAsync(i);

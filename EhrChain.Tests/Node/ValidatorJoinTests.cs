@@ -1,0 +1,112 @@
+using EhrChain.Cli.Client;
+using EhrChain.Consensus;
+using EhrChain.Core.Keys;
+using EhrChain.Core.Wire;
+using EhrChain.Storage.Rocks;
+using EhrChain.Storage.Verification;
+using EhrChain.Tests.Integration;
+
+namespace EhrChain.Tests.Node;
+
+/// <summary>
+/// Validators voted in and out on real nodes (gRPC, mutual TLS, RocksDB), without a restart: a
+/// fifth node started as a learner becomes a member once three of the four vote for it and the
+/// epoch ends, then is needed for a quorum; a genesis validator voted out stops ordering.
+/// </summary>
+public sealed class ValidatorJoinTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    [Test]
+    public async Task A_node_voted_in_by_three_of_four_validators_joins_without_a_restart_and_is_needed_for_the_quorum_after()
+    {
+        await using var cluster = await TestCluster.StartAsync(joiners: 1);
+        using var admin = await LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, Timeout, null, CancellationToken.None);
+        await SubmitAsync(admin, 0, 3);
+        await cluster.StartNodeAsync(4);
+        Assert.That(await Consensus(cluster, 4, r => r.Participates), Is.False, "the joiner follows as a learner before the vote");
+
+        var change = new ValidatorChange { Add = { cluster.ValidatorInfo(4) } };
+        var approvedAt = await VoteAsync(cluster, change, voters: [0, 1, 2]);
+
+        var end = await Consensus(cluster, 0, r => r.EpochEnd);
+        Assert.That(end, Is.EqualTo(approvedAt + EhrChain.Core.Chain.MembershipRules.ActivationDelay), "the change takes effect 256 blocks after the block that approved it");
+        await WaitAsync(async () => (await Task.WhenAll(Enumerable.Range(0, 5).Select(i => Consensus(cluster, i, r => r.Epoch)))).All(e => e == 1), "all five in epoch 1");
+
+        // With node-0 down, four of the five must sign each block, so node-4 is in every certificate.
+        await cluster.StopNodeAsync(0);
+        using var viaJoiner = await LedgerSession.OpenAsync(cluster.Addresses[4], cluster.Admin, Timeout, null, CancellationToken.None);
+        var height = await SubmitAsync(viaJoiner, 3, 6);
+        await cluster.StartNodeAsync(0);
+        var head = await cluster.WaitForAgreementAsync(height, Timeout);
+
+        await cluster.StopNodeAsync(4);
+        using var store = RocksChainStore.OpenReadOnly(System.IO.Path.Combine(cluster.Directory, "data", "node-4"));
+        var last = store.GetBlock(height)!;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(last.Certificate.Commits.Select(c => c.ValidatorId), Does.Contain("node-4"));
+            Assert.That(last.Certificate.Commits, Has.Count.EqualTo(4), "the quorum of five is four");
+            Assert.That(store.Head!.Value.Hash.ToString(), Is.EqualTo(head));
+            Assert.That(ChainVerifier.Verify(store).IsValid, Is.True, "the joiner's chain links and roots hold");
+        }
+    }
+
+    [Test]
+    public async Task A_genesis_validator_voted_out_stops_ordering_and_the_other_four_go_on()
+    {
+        await using var cluster = await TestCluster.StartAsync(joiners: 1);
+        await cluster.StartNodeAsync(4);
+        await VoteAsync(cluster, new ValidatorChange { Add = { cluster.ValidatorInfo(4) }, Remove = { "node-0" } }, voters: [1, 2, 3]);
+        await WaitAsync(async () => (await Task.WhenAll(Enumerable.Range(1, 4).Select(i => Consensus(cluster, i, r => r.Epoch)))).All(e => e == 1), "nodes 1-4 in epoch 1");
+
+        using var admin = await LedgerSession.OpenAsync(cluster.Addresses[1], cluster.Admin, Timeout, null, CancellationToken.None);
+        var height = await SubmitAsync(admin, 0, 3);
+        await cluster.WaitForAgreementAsync(height, Timeout);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await Consensus(cluster, 0, r => r.Participates), Is.False, "node-0 no longer orders");
+            Assert.That(await Consensus(cluster, 4, r => r.Participates), Is.True);
+            Assert.That((await cluster.StatusAsync(1)).Epoch, Is.EqualTo(1UL));
+        }
+    }
+
+    /// <summary>Each voter signs with its own node key; returns the height of the block that approved the change.</summary>
+    private static async Task<ulong> VoteAsync(TestCluster cluster, ValidatorChange change, int[] voters)
+    {
+        ulong height = 0;
+        foreach (var voter in voters)
+        {
+            using var session = await LedgerSession.OpenAsync(cluster.Addresses[voter], cluster.ValidatorKey(voter), Timeout, null, CancellationToken.None);
+            var response = await session.SubmitAsync(session.Client.VoteValidatorChange(change), wait: true, CancellationToken.None);
+            Assert.That(response.Receipt.Result.Code, Is.EqualTo(TxResultCode.Ok), response.Receipt.Result.Reason);
+            height = response.Receipt.Height;
+        }
+        return height;
+    }
+
+    private static Task<T> Consensus<T>(TestCluster cluster, int index, Func<Replica, T> query) =>
+        cluster.Service<ConsensusDriver>(index).QueryAsync(query, CancellationToken.None);
+
+    private static async Task WaitAsync(Func<Task<bool>> done, string what)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!await done())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out waiting for {what}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<ulong> SubmitAsync(LedgerSession admin, int from, int to)
+    {
+        ulong height = 0;
+        for (var i = from; i < to; i++)
+        {
+            var patient = KeyFile.Generate($"pat-{i}", KeyRole.Patient);
+            var response = await admin.SubmitAsync(admin.Client.AddParticipant(patient, new Profile { Name = $"Patient {i}" }), wait: true, CancellationToken.None);
+            height = response.Receipt.Height;
+        }
+        return height;
+    }
+}
