@@ -28,10 +28,14 @@ internal static class GenesisCommand
         var listenHost = new Option<string>("--listen-host") { Description = "The address nodes bind to (default 127.0.0.1; 0.0.0.0 in containers).", DefaultValueFactory = _ => "127.0.0.1" };
         var samePorts = new Option<bool>("--same-ports") { Description = "Every node uses the first ports (one node per host, as in docker)." };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing genesis in the directory." };
+        var joiners = new Option<int>("--joiners")
+        {
+            Description = "Nodes laid out beside the validators (keys, certificate, config with Node:Joining) but not in the genesis: they join once the validators vote them in (`ehrchain validators add`).",
+        };
 
         var create = new Command("new", "Create a network: genesis.json, validator and Admin key files, and a config file per node.")
         {
-            validators, output, chainId, adminId, clientPort, peerPort, hosts, listenHost, samePorts, force,
+            validators, output, chainId, adminId, clientPort, peerPort, hosts, listenHost, samePorts, joiners, force,
         };
         create.SetAction(parse =>
         {
@@ -44,7 +48,8 @@ internal static class GenesisCommand
                 parse.GetValue(peerPort),
                 parse.GetValue(hosts) ?? [],
                 parse.GetRequiredValue(listenHost),
-                parse.GetValue(samePorts));
+                parse.GetValue(samePorts),
+                parse.GetValue(joiners));
             if (File.Exists(layout.GenesisPath) && !parse.GetValue(force))
             {
                 throw new CliException($"'{layout.GenesisPath}' already exists; pass --force to replace the network.");
@@ -60,9 +65,10 @@ internal static class GenesisCommand
                     ["genesis"] = layout.GenesisPath,
                     ["admin"] = layout.AdminKeyPath,
                     ["ca"] = layout.CaPath,
-                    ["nodes"] = new JsonArray(Enumerable.Range(0, layout.Validators).Select(i => (JsonNode)new JsonObject
+                    ["nodes"] = new JsonArray(Enumerable.Range(0, layout.Nodes).Select(i => (JsonNode)new JsonObject
                     {
                         ["id"] = NetworkLayout.ValidatorId(i),
+                        ["joining"] = i >= layout.Validators,
                         ["config"] = layout.ConfigPath(i),
                         ["client"] = layout.ClientAddress(i),
                         ["peer"] = layout.PeerAddress(i),
@@ -74,9 +80,9 @@ internal static class GenesisCommand
                     text.Say($"  genesis      {layout.GenesisPath}");
                     text.Say($"  admin key    {layout.AdminKeyPath}");
                     text.Say($"  network CA   {layout.CaPath}  (clients: --ca {layout.CaPath})");
-                    for (var i = 0; i < layout.Validators; i++)
+                    for (var i = 0; i < layout.Nodes; i++)
                     {
-                        text.Say($"  {NetworkLayout.ValidatorId(i),-12} {layout.ConfigPath(i)}  client {layout.ClientAddress(i)}  peer {layout.PeerAddress(i)}");
+                        text.Say($"  {NetworkLayout.ValidatorId(i),-12} {layout.ConfigPath(i)}  client {layout.ClientAddress(i)}  peer {layout.PeerAddress(i)}{(i >= layout.Validators ? "  (joins by vote)" : "")}");
                     }
                 });
             return ExitCodes.Success;

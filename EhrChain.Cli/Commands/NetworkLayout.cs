@@ -8,20 +8,25 @@ namespace EhrChain.Cli.Commands;
 /// <summary>
 /// Where a network's files go and what they say: one directory holding genesis.json, keys/,
 /// tls/ (the network CA and a certificate per node), a config file per node and data/.
-/// `genesis new`, `cluster up` and `demo` share it.
+/// `genesis new`, `cluster up` and `demo` share it. Joiners are laid out like validators (keys,
+/// certificate, config with Node:Joining) but left out of the genesis: they come in by vote.
 /// </summary>
 internal sealed class NetworkLayout
 {
     public NetworkLayout(string directory, int validators, string chainId, string adminId, int clientPort, int peerPort,
-        IReadOnlyList<string> hosts, string listenHost, bool samePorts)
+        IReadOnlyList<string> hosts, string listenHost, bool samePorts, int joiners = 0)
     {
         if (validators < 4 || (validators - 1) % 3 != 0)
         {
             throw new CliException($"--validators {validators}: PBFT needs n = 3f + 1 with f >= 1 (4, 7, 10...).");
         }
-        if (hosts.Count != 0 && hosts.Count != validators)
+        if (joiners is < 0 or > 96)
         {
-            throw new CliException($"--hosts names {hosts.Count} hosts for {validators} validators.");
+            throw new CliException($"--joiners {joiners}: between 0 and 96.");
+        }
+        if (hosts.Count != 0 && hosts.Count != validators + joiners)
+        {
+            throw new CliException($"--hosts names {hosts.Count} hosts for {validators + joiners} nodes.");
         }
         if (clientPort is < 1 or > 65535 - 100 || peerPort is < 1 or > 65535 - 100)
         {
@@ -29,6 +34,7 @@ internal sealed class NetworkLayout
         }
         Directory = directory;
         Validators = validators;
+        Joiners = joiners;
         ChainId = chainId;
         AdminId = adminId;
         ClientPort = clientPort;
@@ -40,6 +46,8 @@ internal sealed class NetworkLayout
 
     public string Directory { get; }
     public int Validators { get; }
+    public int Joiners { get; }
+    public int Nodes => Validators + Joiners;
     public string ChainId { get; }
     public string AdminId { get; }
     public int ClientPort { get; }
@@ -67,7 +75,7 @@ internal sealed class NetworkLayout
     public GenesisFile Write()
     {
         System.IO.Directory.CreateDirectory(Path.Combine(Directory, "keys"));
-        var validatorKeys = Enumerable.Range(0, Validators).Select(i => KeyFile.Generate(ValidatorId(i), KeyRole.Validator)).ToList();
+        var validatorKeys = Enumerable.Range(0, Nodes).Select(i => KeyFile.Generate(ValidatorId(i), KeyRole.Validator)).ToList();
         KeyFile admin;
         GenesisFile genesis;
         try
@@ -76,7 +84,7 @@ internal sealed class NetworkLayout
             genesis = new GenesisFile(
                 ChainId,
                 DateTimeOffset.UtcNow,
-                validatorKeys.Select((k, i) => new GenesisValidator(k.Id, PeerAddress(i), k.Signing.PublicKey, k.Encryption.PublicKey)).ToList(),
+                validatorKeys.Take(Validators).Select((k, i) => new GenesisValidator(k.Id, PeerAddress(i), k.Signing.PublicKey, k.Encryption.PublicKey)).ToList(),
                 new GenesisAdmin(admin.Id, "Network administrator", admin.Signing.PublicKey, admin.Encryption.PublicKey));
         }
         catch (FormatException e)
@@ -88,7 +96,7 @@ internal sealed class NetworkLayout
         admin.Save(AdminKeyPath);
         var certificates = Certificates;
         certificates.CreateCa(ChainId);
-        for (var i = 0; i < Validators; i++)
+        for (var i = 0; i < Nodes; i++)
         {
             validatorKeys[i].Save(ValidatorKeyPath(i));
             certificates.Issue(ValidatorId(i), Host(i)).Dispose();
@@ -112,6 +120,7 @@ internal sealed class NetworkLayout
             ["TlsKey"] = Path.Combine("tls", $"{ValidatorId(index)}.key"),
             ["TlsCa"] = Path.Combine("tls", "ca.crt"),
             ["Insecure"] = false,
+            ["Joining"] = index >= Validators,
         },
     };
 }

@@ -2,7 +2,6 @@ using System.Security.Cryptography.X509Certificates;
 using EhrChain.Cli.Client;
 using EhrChain.Cli.Cluster;
 using EhrChain.Cli.Commands;
-using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Node.Api;
 using EhrChain.Node.Hosting;
@@ -33,34 +32,23 @@ internal sealed class TestCluster : IAsyncDisposable
 
     private TestCluster(int count, int joiners, Dictionary<string, string?> settings)
     {
-        var (client, peer) = LocalPorts.FindRuns(count + joiners);
-        var layout = new NetworkLayout(_directory.Path, count + joiners, "ehrchain-test", "admin", client, peer, [], "127.0.0.1", samePorts: false);
-        var genesis = layout.Write();
-        if (joiners > 0)
-        {
-            // The joiners have keys, certificates from the network CA and configs, but the genesis
-            // names only the first `count`: the others come in by a vote of those.
-            new GenesisFile(genesis.ChainId, genesis.CreatedAt, genesis.Validators.Take(count).ToList(), genesis.Admin).Save(layout.GenesisPath);
-            for (var i = count; i < count + joiners; i++)
-            {
-                var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(layout.ConfigPath(i)))!;
-                config["Node"]!["Joining"] = true;
-                File.WriteAllText(layout.ConfigPath(i), config.ToJsonString());
-            }
-        }
+        var nodes = count + joiners;
+        var (client, peer) = LocalPorts.FindRuns(nodes);
+        var layout = new NetworkLayout(_directory.Path, count, "ehrchain-test", "admin", client, peer, [], "127.0.0.1", samePorts: false, joiners);
+        layout.Write();
         Joiners = joiners;
-        _peerAddresses = Enumerable.Range(0, count + joiners).Select(layout.PeerAddress).ToArray();
+        _peerAddresses = Enumerable.Range(0, nodes).Select(layout.PeerAddress).ToArray();
         _layout = ClusterNode.ReadAll(_directory.Path);
         Insecure = settings.TryGetValue("Node:Insecure", out var insecure) && bool.TryParse(insecure, out var yes) && yes;
         // The client and peer ports are not bound until the nodes start, so a second probe can
         // return them again; the metrics run must not overlap them.
-        _metricsPort = LocalPorts.FindRuns(count).Client;
-        while (_metricsPort < peer + count && _metricsPort + count > client)
+        _metricsPort = LocalPorts.FindRuns(nodes).Client;
+        while (_metricsPort < peer + nodes && _metricsPort + nodes > client)
         {
-            _metricsPort = LocalPorts.FindRuns(count).Client;
+            _metricsPort = LocalPorts.FindRuns(nodes).Client;
         }
-        _nodes = new WebApplication?[count];
-        _logs = Enumerable.Range(0, count).Select(_ => new InMemoryLog()).ToArray();
+        _nodes = new WebApplication?[nodes];
+        _logs = Enumerable.Range(0, nodes).Select(_ => new InMemoryLog()).ToArray();
         _settings = settings;
         Admin = KeyFile.Load(System.IO.Path.Combine(_directory.Path, "keys", "admin.key.json"));
     }

@@ -53,21 +53,29 @@ public sealed class ValidatorJoinTests
     }
 
     [Test]
-    public async Task A_genesis_validator_voted_out_stops_ordering_and_the_other_four_go_on()
+    public async Task A_genesis_validator_voted_out_stops_at_the_end_of_its_last_epoch_and_the_other_four_go_on()
     {
         await using var cluster = await TestCluster.StartAsync(joiners: 1);
         await cluster.StartNodeAsync(4);
-        await VoteAsync(cluster, new ValidatorChange { Add = { cluster.ValidatorInfo(4) }, Remove = { "node-0" } }, voters: [1, 2, 3]);
+        var approvedAt = await VoteAsync(cluster, new ValidatorChange { Add = { cluster.ValidatorInfo(4) }, Remove = { "node-0" } }, voters: [1, 2, 3]);
+        var end = approvedAt + EhrChain.Core.Chain.MembershipRules.ActivationDelay;
         await WaitAsync(async () => (await Task.WhenAll(Enumerable.Range(1, 4).Select(i => Consensus(cluster, i, r => r.Epoch)))).All(e => e == 1), "nodes 1-4 in epoch 1");
 
         using var admin = await LedgerSession.OpenAsync(cluster.Addresses[1], cluster.Admin, Timeout, null, CancellationToken.None);
         var height = await SubmitAsync(admin, 0, 3);
+        // The removed validator's peers no longer talk to it: its chain ends with its last epoch.
+        var removed = await cluster.StatusAsync(0);
+        var participated = await Consensus(cluster, 0, r => r.Participates);
+        await cluster.StopNodeAsync(0);
         await cluster.WaitForAgreementAsync(height, Timeout);
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(await Consensus(cluster, 0, r => r.Participates), Is.False, "node-0 no longer orders");
+            Assert.That(participated, Is.False, "node-0 no longer orders");
+            Assert.That(removed.Height, Is.EqualTo(end), "node-0 executed its last epoch to the end and nothing after");
+            Assert.That(removed.Validating, Is.False);
             Assert.That(await Consensus(cluster, 4, r => r.Participates), Is.True);
             Assert.That((await cluster.StatusAsync(1)).Epoch, Is.EqualTo(1UL));
+            Assert.That(height, Is.GreaterThan(end), "the other four ordered after the change");
         }
     }
 
