@@ -71,6 +71,8 @@ public sealed class ConsensusOptions
         Require(BatchLinger >= TimeSpan.Zero, "BatchLinger cannot be negative.");
         Require(CheckpointInterval >= 1, "CheckpointInterval must be at least 1.");
         Require(WindowSize >= 2 * CheckpointInterval, "WindowSize must be at least twice CheckpointInterval, so ordering goes on while a checkpoint becomes stable.");
+        Require((ulong)WindowSize < Core.Chain.MembershipRules.ActivationDelay,
+            $"WindowSize must be below {Core.Chain.MembershipRules.ActivationDelay}, the blocks a validator change waits: a larger window would let the old validators order past their epoch's end.");
         Require(ViewChangeTimeout > TimeSpan.Zero, "ViewChangeTimeout must be positive.");
         Require(MaxClockSkew >= TimeSpan.Zero, "MaxClockSkew cannot be negative.");
         Require(PendingPoolCapacity >= BatchMaxCount, "PendingPoolCapacity must hold at least one full batch.");
