@@ -1,5 +1,7 @@
 using EhrChain.Cli.Client;
 using EhrChain.Consensus;
+using EhrChain.Core.Crypto;
+using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
 using EhrChain.Storage.Rocks;
@@ -78,6 +80,96 @@ public sealed class ValidatorJoinTests
             Assert.That(height, Is.GreaterThan(end), "the other four ordered after the change");
         }
     }
+
+    [Test]
+    public async Task Validators_go_from_four_to_five_to_seven_and_back_to_four_under_load_and_every_store_checks_against_its_epochs()
+    {
+        await using var cluster = await TestCluster.StartAsync(joiners: 3);
+        for (var i = 4; i < 7; i++)
+        {
+            await cluster.StartNodeAsync(i);
+        }
+        using var stop = new CancellationTokenSource();
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
+        // node-3 stays a validator throughout; clients keep writing through it with --wait.
+        var load = Task.Run(async () =>
+        {
+            using var admin = await LedgerSession.OpenAsync(cluster.Addresses[3], cluster.Admin, Timeout, null, CancellationToken.None);
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var patient = KeyFile.Generate($"load-{i}", KeyRole.Patient);
+                var response = await admin.SubmitAsync(admin.Client.AddParticipant(patient, new Profile { Name = $"Patient {i}" }), wait: true, CancellationToken.None);
+                acknowledged.Add(response.TxId);
+            }
+        });
+
+        await VoteAsync(cluster, new ValidatorChange { Add = { cluster.ValidatorInfo(4) } }, voters: [0, 1, 2]);
+        await WaitForEpochAsync(cluster, 1, [0, 1, 2, 3, 4]);
+        await VoteAsync(cluster, new ValidatorChange { Add = { cluster.ValidatorInfo(5), cluster.ValidatorInfo(6) } }, voters: [0, 1, 2, 4]);
+        await WaitForEpochAsync(cluster, 2, [0, 1, 2, 3, 4, 5, 6]);
+        var approvedAt = await VoteAsync(cluster, new ValidatorChange { Remove = { "node-0", "node-1", "node-2" } }, voters: [2, 3, 4, 5, 6]);
+        await WaitForEpochAsync(cluster, 3, [3, 4, 5, 6]);
+        await Task.Delay(1000);
+        await stop.CancelAsync();
+        await load;
+
+        var removedHeights = new List<ulong>();
+        for (var i = 0; i < 3; i++)
+        {
+            removedHeights.Add((await cluster.StatusAsync(i)).Height);
+            await cluster.StopNodeAsync(i);
+        }
+        var head = await cluster.WaitForAgreementAsync(0, Timeout);
+        var genesis = GenesisFile.Load(System.IO.Path.Combine(cluster.Directory, "genesis.json"));
+        for (var i = 3; i < 7; i++)
+        {
+            await cluster.StopNodeAsync(i);
+        }
+        var end = approvedAt + EhrChain.Core.Chain.MembershipRules.ActivationDelay;
+        for (var i = 0; i < 7; i++)
+        {
+            using var store = RocksChainStore.OpenReadOnly(System.IO.Path.Combine(cluster.Directory, "data", $"node-{i}"));
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(ChainVerifier.Verify(store).IsValid, Is.True, $"node-{i}'s chain links and roots hold");
+                Assert.That(CertificatesAgainstEpochs(store, genesis), Is.Null, $"node-{i}'s certificates");
+                if (i < 3)
+                {
+                    Assert.That(removedHeights[i], Is.EqualTo(end), $"node-{i} was voted out and stops at the end of epoch 2");
+                }
+                else
+                {
+                    Assert.That(store.Head!.Value.Hash.ToString(), Is.EqualTo(head));
+                    Assert.That(acknowledged.Where(tx => store.FindTransaction(Hash.Parse(tx)) is null), Is.Empty, $"every acknowledged write is on node-{i}");
+                    Assert.That(EhrChain.Contracts.Membership.ValidatorMembershipReader.Epochs(store.OpenView(), genesis.Validators).Select(e => e.Validators.Count), Is.EqualTo(new[] { 4, 5, 7, 4 }));
+                }
+            }
+        }
+        Assert.That(acknowledged, Has.Count.GreaterThan(20), "writes acknowledged during the changes");
+    }
+
+    /// <summary>Null when every block's commit certificate holds under the validators of the epoch that ordered it, else the first that does not.</summary>
+    private static string? CertificatesAgainstEpochs(RocksChainStore store, GenesisFile genesis)
+    {
+        using var view = store.OpenView();
+        var epochs = EhrChain.Contracts.Membership.ValidatorMembershipReader.Epochs(view, genesis.Validators);
+        var directory = ValidatorSet.FromGenesis(genesis);
+        for (ulong height = 1; height <= store.Head!.Value.Height; height++)
+        {
+            var block = store.GetBlock(height)!;
+            var epoch = epochs.Last(e => e.FirstSequence <= height);
+            var set = directory.ForEpoch(epoch.Epoch, epoch.Validators.Select(v => (v.Id, SigningPublicKey.FromBytes(v.SigningPublicKey.Span))));
+            var digest = ConsensusHashing.BatchDigest(block.Header.TimeUnixMs, block.Transactions);
+            if (!CommitCertificates.Verify(block.Certificate, set, height, digest, out var reason))
+            {
+                return $"block {height} (epoch {epoch.Epoch}): {reason}";
+            }
+        }
+        return null;
+    }
+
+    private static Task WaitForEpochAsync(TestCluster cluster, ulong epoch, int[] nodes) =>
+        WaitAsync(async () => (await Task.WhenAll(nodes.Select(i => Consensus(cluster, i, r => r.Epoch)))).All(e => e >= epoch), $"nodes {string.Join(",", nodes)} in epoch {epoch}");
 
     /// <summary>Each voter signs with its own node key; returns the height of the block that approved the change.</summary>
     private static async Task<ulong> VoteAsync(TestCluster cluster, ValidatorChange change, int[] voters)
