@@ -1,3 +1,4 @@
+using EhrChain.Contracts.Membership;
 using EhrChain.Contracts.State;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
@@ -63,6 +64,11 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
         }
 
         using var view = store.OpenView();
+        if (payload.ActionCase == TransactionPayload.ActionOneofCase.VoteValidatorChange)
+        {
+            AdmitVote(view, payload, transaction);
+            return (bytes, txId);
+        }
         var signer = new EhrState(view).Participant(payload.SignerId);
         if (signer is null)
         {
@@ -79,6 +85,22 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
             throw ApiErrors.Create(StatusCode.PermissionDenied, "PARTICIPANT_SUSPENDED", $"{signer.Id} is suspended; none of their transactions are accepted.");
         }
         return (bytes, txId);
+    }
+
+    /// <summary>
+    /// A vote on the validators is signed by a current validator's node key, which lives in the
+    /// membership, not among the participants. Whether the change itself is acceptable is the
+    /// contract's call at execution, as for every other action.
+    /// </summary>
+    private void AdmitVote(IStateReader view, TransactionPayload payload, SignedTransaction transaction)
+    {
+        var validator = ValidatorMembershipReader.Read(view, genesis.Validators).Validators.FirstOrDefault(v => v.Id == payload.SignerId)
+            ?? throw ApiErrors.Create(StatusCode.Unauthenticated, "UNKNOWN_SIGNER", $"'{ApiErrors.Quote(payload.SignerId)}' is not a current validator; only validators vote on validator changes.");
+        if (!SigningPublicKey.TryFromBytes(validator.SigningPublicKey.Span, out var key)
+            || !key.Verify(SigningDomain.Transaction, transaction.Payload.Span, transaction.Signature.Span))
+        {
+            throw ApiErrors.Create(StatusCode.Unauthenticated, "BAD_SIGNATURE", $"The signature is not validator {validator.Id}'s signature of this payload.");
+        }
     }
 
     /// <summary>
