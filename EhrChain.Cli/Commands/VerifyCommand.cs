@@ -13,7 +13,9 @@ namespace EhrChain.Cli.Commands;
 /// <summary>
 /// <c>ehrchain verify --data DIR</c>: checks a node's stored chain offline — block 0 against the
 /// genesis file, then every block's hash, link, tx root, results root and commit certificate —
-/// and names the first bad height.
+/// and names the first bad height. The validators that had to certify each height are replayed
+/// from the chain's own votes (<see cref="EpochReplay"/>), starting from the genesis file's,
+/// and the epochs found are printed and compared with what the store's state records.
 /// </summary>
 internal static class VerifyCommand
 {
@@ -28,24 +30,47 @@ internal static class VerifyCommand
             var genesisPath = parse.GetValue(genesisOption)?.FullName ?? FindGenesis(directory)
                 ?? throw new CliException($"No genesis.json found above '{directory}'; pass --genesis.");
             var genesis = GenesisFile.Load(genesisPath);
-            var validators = ValidatorSet.FromGenesis(genesis);
             var genesisHash = GenesisBlock.Build(genesis).Hash;
 
             using var store = RocksChainStore.OpenReadOnly(directory);
-            var result = ChainVerifier.Verify(store, block => Check(block, validators, genesisHash), ct);
+            var epochs = new EpochReplay(genesis);
+            var result = ChainVerifier.Verify(store, block => Check(block, epochs, genesisHash), ct);
+            if (result.IsValid && epochs.CompareWithState(store) is { } mismatch)
+            {
+                result = new ChainVerification(result.BlocksChecked, store.Head?.Height ?? 0, mismatch);
+            }
 
             var cli = global.Output(parse);
             cli.Result(
-                new JsonObject { ["valid"] = result.IsValid, ["blocksChecked"] = result.BlocksChecked, ["firstBadHeight"] = result.FirstBadHeight, ["reason"] = result.Reason },
-                text => text.Say(result.IsValid
-                    ? $"Chain valid: {result.BlocksChecked} blocks (0..{result.BlocksChecked - 1}) with hashes, links, roots and commit certificates checked."
-                    : $"Chain INVALID at height {result.FirstBadHeight}: {result.Reason}."));
+                new JsonObject
+                {
+                    ["valid"] = result.IsValid,
+                    ["blocksChecked"] = result.BlocksChecked,
+                    ["firstBadHeight"] = result.FirstBadHeight,
+                    ["reason"] = result.Reason,
+                    ["epochs"] = new JsonArray(epochs.Found.Select(e => (JsonNode)new JsonObject
+                    {
+                        ["epoch"] = e.Epoch,
+                        ["firstHeight"] = e.FirstHeight,
+                        ["validators"] = new JsonArray(e.Validators.Select(v => (JsonNode)v).ToArray()),
+                    }).ToArray()),
+                },
+                text =>
+                {
+                    text.Say(result.IsValid
+                        ? $"Chain valid: {result.BlocksChecked} blocks (0..{result.BlocksChecked - 1}) with hashes, links, roots and commit certificates checked."
+                        : $"Chain INVALID at height {result.FirstBadHeight}: {result.Reason}.");
+                    foreach (var epoch in epochs.Found)
+                    {
+                        text.Say($"  epoch {epoch.Epoch} from height {epoch.FirstHeight}: {string.Join(", ", epoch.Validators)}");
+                    }
+                });
             return Task.FromResult(result.IsValid ? ExitCodes.Success : ExitCodes.ChainInvalid);
         });
         return command;
     }
 
-    private static string? Check(Core.Wire.Block block, ValidatorSet validators, Core.Crypto.Hash genesisHash)
+    private static string? Check(Core.Wire.Block block, EpochReplay epochs, Core.Crypto.Hash genesisHash)
     {
         if (block.Header.Height == 0)
         {
@@ -55,9 +80,11 @@ internal static class VerifyCommand
         {
             return "the block has no commit certificate";
         }
-        return CommitCertificates.Verify(block.Certificate, validators, block.Header.Height, block.Header.TimeUnixMs, block.Transactions, out var reason)
-            ? null
-            : $"bad commit certificate: {reason}";
+        if (!CommitCertificates.Verify(block.Certificate, epochs.Validators, block.Header.Height, block.Header.TimeUnixMs, block.Transactions, out var reason))
+        {
+            return $"bad commit certificate (epoch {epochs.Validators.Epoch}): {reason}";
+        }
+        return epochs.Apply(block);
     }
 
     private static string? FindGenesis(string directory)

@@ -6,6 +6,7 @@ using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
 using EhrChain.Storage.Rocks;
 using EhrChain.Storage.Verification;
+using EhrChain.Tests.Cli;
 using EhrChain.Tests.Integration;
 
 namespace EhrChain.Tests.Node;
@@ -43,6 +44,7 @@ public sealed class ValidatorJoinTests
         var head = await cluster.WaitForAgreementAsync(height, Timeout);
 
         await cluster.StopNodeAsync(4);
+        var verify = await CliRun.RunAsync("verify", "--data", System.IO.Path.Combine(cluster.Directory, "data", "node-4"));
         using var store = RocksChainStore.OpenReadOnly(System.IO.Path.Combine(cluster.Directory, "data", "node-4"));
         var last = store.GetBlock(height)!;
         using (Assert.EnterMultipleScope())
@@ -51,6 +53,8 @@ public sealed class ValidatorJoinTests
             Assert.That(last.Certificate.Commits, Has.Count.EqualTo(4), "the quorum of five is four");
             Assert.That(store.Head!.Value.Hash.ToString(), Is.EqualTo(head));
             Assert.That(ChainVerifier.Verify(store).IsValid, Is.True, "the joiner's chain links and roots hold");
+            Assert.That(verify.ExitCode, Is.Zero, verify.Out + verify.Error);
+            Assert.That(verify.Out, Does.Contain($"epoch 1 from height {end + 1}: node-0, node-1, node-2, node-3, node-4"), "verify replays the vote and checks later blocks against five");
         }
     }
 
@@ -128,11 +132,14 @@ public sealed class ValidatorJoinTests
         var end = approvedAt + EhrChain.Core.Chain.MembershipRules.ActivationDelay;
         for (var i = 0; i < 7; i++)
         {
+            var verify = await CliRun.RunAsync("verify", "--data", System.IO.Path.Combine(cluster.Directory, "data", $"node-{i}"), "--output", "json");
             using var store = RocksChainStore.OpenReadOnly(System.IO.Path.Combine(cluster.Directory, "data", $"node-{i}"));
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(ChainVerifier.Verify(store).IsValid, Is.True, $"node-{i}'s chain links and roots hold");
                 Assert.That(CertificatesAgainstEpochs(store, genesis), Is.Null, $"node-{i}'s certificates");
+                Assert.That(verify.ExitCode, Is.Zero, $"ehrchain verify on node-{i}: {verify.Out}{verify.Error}");
+                Assert.That(System.Text.Json.Nodes.JsonNode.Parse(verify.Out)!["epochs"]!.AsArray().Count, Is.EqualTo(4), $"epochs verify found on node-{i} (the removed ones executed the rollover too)");
                 if (i < 3)
                 {
                     Assert.That(removedHeights[i], Is.EqualTo(end), $"node-{i} was voted out and stops at the end of epoch 2");
