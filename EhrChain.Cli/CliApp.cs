@@ -28,6 +28,7 @@ public static class CliApp
         root.Subcommands.Add(NodeInfoCommands.Status(global));
         root.Subcommands.Add(NodeInfoCommands.Health(global));
         root.Subcommands.Add(VerifyCommand.Create(global));
+        root.Subcommands.Add(ValidatorsCommand.Create(global));
         root.Subcommands.Add(Demo.DemoCommand.Create(global));
         root.Subcommands.Add(Bench.BenchCommand.Create(global));
 

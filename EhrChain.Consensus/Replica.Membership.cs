@@ -29,6 +29,9 @@ public sealed partial class Replica
     /// <summary>The validators ordering now, in consensus order.</summary>
     public IReadOnlyList<string> Members => _validators.Ids;
 
+    /// <summary>The validators ordering after <see cref="EpochEnd"/>; empty while no change is scheduled.</summary>
+    public IReadOnlyList<string> NextMembers => _nextMembers?.Ids ?? [];
+
     /// <summary>False for a node that is not (or no longer, or not yet) a member: it follows the chain by catch-up and signs no vote.</summary>
     public bool Participates => _self >= 0 && _validators.IsMember(_self);
 

@@ -225,8 +225,8 @@ public sealed partial class LedgerService(
     public override async Task<NodeStatus> Status(StatusRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var (view, epoch, primary, checkpoint, pending, participates) = await consensus.QueryAsync(
-            r => (r.View, r.Epoch, r.PrimaryId, r.StableCheckpoint, r.PendingRequests, r.Participates),
+        var (view, epoch, primary, checkpoint, pending, participates, members) = await consensus.QueryAsync(
+            r => (r.View, r.Epoch, r.PrimaryId, r.StableCheckpoint, r.PendingRequests, r.Participates, (r.Members, r.EpochEnd, r.NextMembers)),
             context.CancellationToken).ConfigureAwait(false);
         var head = store.Head;
         var status = new NodeStatus
@@ -242,6 +242,9 @@ public sealed partial class LedgerService(
             Primary = primary,
             MempoolSize = (uint)pending,
             StableCheckpoint = checkpoint,
+            Validators = { members.Members },
+            EpochEnd = members.EpochEnd == Consensus.Membership.Open ? 0 : members.EpochEnd,
+            NextValidators = { members.NextMembers },
         };
         status.ConnectedPeers.AddRange(peers.ConnectedPeers);
         return status;
