@@ -101,7 +101,7 @@ public sealed class EhrExecutor
         var context = new TransactionContext(signer, tx.Id, block, position, blockState);
         var result = payload.ActionCase switch
         {
-            TransactionPayload.ActionOneofCase.AddParticipant => ParticipantActions.Add(context, payload.AddParticipant),
+            TransactionPayload.ActionOneofCase.AddParticipant => AddParticipant(context, payload.AddParticipant, blockState),
             TransactionPayload.ActionOneofCase.UpdateParticipant => ParticipantActions.Update(context, payload.UpdateParticipant),
             TransactionPayload.ActionOneofCase.CreateMedicalRecord => RecordActions.Create(context, payload.CreateMedicalRecord),
             TransactionPayload.ActionOneofCase.UpdateAsset => RecordActions.Append(context, payload.UpdateAsset),
@@ -117,6 +117,28 @@ public sealed class EhrExecutor
             history.AddRange(context.History);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Participants and validators share one namespace of ids (a vote's signer id names a
+    /// validator, every other signer id a participant), so an id any validator ever had, or is
+    /// about to have, cannot be enrolled; the vote refuses participants' ids the same way.
+    /// </summary>
+    private TxResult AddParticipant(TransactionContext context, AddParticipant action, IStateReader blockState)
+    {
+        var result = ParticipantActions.Add(context, action);
+        if (result.Code != TxResultCode.Ok)
+        {
+            return result;
+        }
+        var id = action.ParticipantId;
+        var validatorIds = Membership.ValidatorMembershipReader.Epochs(blockState, _genesisValidators).SelectMany(e => e.Validators)
+            .Concat(Membership.ValidatorMembershipReader.Read(blockState, _genesisValidators).Next)
+            .Select(v => v.Id)
+            .Concat(_genesisValidators.Select(v => v.Id));
+        return validatorIds.Contains(id, StringComparer.Ordinal)
+            ? TxResults.Reject(TxResultCode.AlreadyExists, $"'{id}' is a validator's id; a participant id must not be one.")
+            : result;
     }
 
     /// <summary>A vote is signed by a validator's node key, found in the membership rather than among the participants.</summary>
