@@ -157,6 +157,12 @@ public static class NodeHost
         var store = RocksChainStore.Open(settings.DataDirectory);
         try
         {
+            // A snapshot install cut short by a crash: the old chain went when it began, so start
+            // from block 0 as a new node would, and state sync again.
+            if (store.ImportInProgress)
+            {
+                store.DiscardImport();
+            }
             GenesisBlock.Initialise(store, settings.Genesis);
         }
         catch
