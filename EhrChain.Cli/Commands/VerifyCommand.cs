@@ -33,7 +33,7 @@ internal static class VerifyCommand
             var genesisHash = GenesisBlock.Build(genesis).Hash;
 
             using var store = RocksChainStore.OpenReadOnly(directory);
-            var epochs = new EpochReplay(genesis);
+            var epochs = store.BaseHeight > 0 ? EpochReplay.FromRecorded(genesis, store) : new EpochReplay(genesis);
             var result = ChainVerifier.Verify(store, block => Check(block, epochs, genesisHash), ct);
             if (result.IsValid && epochs.CompareWithState(store) is { } mismatch)
             {
@@ -48,6 +48,7 @@ internal static class VerifyCommand
                     ["blocksChecked"] = result.BlocksChecked,
                     ["firstBadHeight"] = result.FirstBadHeight,
                     ["reason"] = result.Reason,
+                    ["baseHeight"] = store.BaseHeight,
                     ["epochs"] = new JsonArray(epochs.Found.Select(e => (JsonNode)new JsonObject
                     {
                         ["epoch"] = e.Epoch,
@@ -58,7 +59,8 @@ internal static class VerifyCommand
                 text =>
                 {
                     text.Say(result.IsValid
-                        ? $"Chain valid: {result.BlocksChecked} blocks (0..{result.BlocksChecked - 1}) with hashes, links, roots and commit certificates checked."
+                        ? $"Chain valid: {result.BlocksChecked} blocks ({store.BaseHeight}..{store.BaseHeight + result.BlocksChecked - 1}) with hashes, links, roots and commit certificates checked."
+                            + (store.BaseHeight > 0 ? $" The store starts at a state-sync snapshot at height {store.BaseHeight}: the blocks below it are not stored, and its state (with the epochs it records) is taken as certified." : "")
                         : $"Chain INVALID at height {result.FirstBadHeight}: {result.Reason}.");
                     foreach (var epoch in epochs.Found)
                     {
@@ -80,9 +82,9 @@ internal static class VerifyCommand
         {
             return "the block has no commit certificate";
         }
-        if (!CommitCertificates.Verify(block.Certificate, epochs.Validators, block.Header.Height, block.Header.TimeUnixMs, block.Transactions, out var reason))
+        if (!CommitCertificates.Verify(block.Certificate, epochs.For(block.Header.Height), block.Header.Height, block.Header.TimeUnixMs, block.Transactions, out var reason))
         {
-            return $"bad commit certificate (epoch {epochs.Validators.Epoch}): {reason}";
+            return $"bad commit certificate (epoch {epochs.For(block.Header.Height).Epoch}): {reason}";
         }
         return epochs.Apply(block);
     }

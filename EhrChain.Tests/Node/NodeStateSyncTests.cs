@@ -51,6 +51,34 @@ public sealed class NodeStateSyncTests
         }
     }
 
+    [Test]
+    public async Task A_node_that_crashed_in_the_middle_of_an_install_starts_again_cleanly_and_catches_up()
+    {
+        await using var cluster = await TestCluster.StartAsync(settings: SmallSnapshots);
+        using var admin = await LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, Timeout, null, CancellationToken.None);
+        await SubmitAsync(admin, 0, 5);
+        await cluster.StopNodeAsync(3);
+        var data = System.IO.Path.Combine(cluster.Directory, "data", "node-3");
+        // What a crash between the install's first durable write and its last leaves behind.
+        using (var torn = RocksChainStore.Open(data))
+        {
+            torn.BeginReplace();
+        }
+
+        var height = await SubmitAsync(admin, 5, 25);
+        await cluster.StartNodeAsync(3);
+
+        var head = await cluster.WaitForAgreementAsync(height, Timeout);
+        var restarted = await cluster.StatusAsync(3);
+        using var store = RocksChainStore.OpenReadOnly(data);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(store.ImportInProgress, Is.False);
+            Assert.That(restarted.HeadHash, Is.EqualTo(head));
+            Assert.That(ChainVerifier.Verify(store).IsValid, Is.True);
+        }
+    }
+
     private static async Task<ulong> WaitForInstallAsync(TestCluster cluster)
     {
         var deadline = DateTime.UtcNow + Timeout;
