@@ -21,6 +21,7 @@ public sealed partial class Replica
     private SnapshotOffer? _certified;
     private ulong? _previousServed;
     private StateSyncTransfer? _transfer;
+    private Queue<int>? _startProbes;
 
     private IStateSyncApplication? StateSync => _options.SnapshotInterval > 0 ? _application as IStateSyncApplication : null;
 
@@ -77,14 +78,17 @@ public sealed partial class Replica
     private void OnStateSyncTick()
     {
         AttestBuiltSnapshots();
-        if (_transfer is not { } transfer || _time.GetElapsedTime(transfer.SentAt) <= 2 * _options.StatusInterval)
+        if (_transfer is not { } transfer || _time.GetElapsedTime(transfer.SentAt) <= (transfer.Manifest is null ? OfferPatience : 2 * _options.StatusInterval))
         {
             return;
         }
         if (transfer.Manifest is null)
         {
             _transfer = null;
-            MaybeFetch();
+            if (!ProbeNextAtStart())
+            {
+                MaybeFetch();
+            }
             return;
         }
         // The peer went quiet: ask the next attester for the same chunk; what arrived is kept.
@@ -250,13 +254,35 @@ public sealed partial class Replica
         {
             return;
         }
-        var members = _validators.Members;
-        var peer = members[(members.ToList().IndexOf(_self) + 1) % members.Count];
+        // Every member is asked in turn until one offers: one peer may not serve the certified
+        // snapshot yet (its own build is still running), and replaying instead is what state sync avoids.
+        var members = _validators.Members.ToList();
+        var start = members.IndexOf(_self) + 1;
+        _startProbes = new Queue<int>(Enumerable.Range(0, members.Count).Select(i => members[(start + i) % members.Count]).Where(m => m != _self));
+        ProbeNextAtStart();
+    }
+
+    /// <summary>
+    /// How long an offer may take: a peer's link back to a node that was down is often still in its
+    /// reconnect backoff when the node starts, so the answer can lag the question by seconds.
+    /// </summary>
+    private TimeSpan OfferPatience => TimeSpan.FromTicks(2 * Math.Max(_options.StatusInterval.Ticks, _options.ViewChangeTimeout.Ticks));
+
+    /// <summary>Asks the next peer of the start probe; false when every one was asked.</summary>
+    private bool ProbeNextAtStart()
+    {
+        if (_startProbes is not { Count: > 0 } probes)
+        {
+            _startProbes = null;
+            return false;
+        }
+        var peer = probes.Dequeue();
         _transfer = new StateSyncTransfer(peer, _time.GetTimestamp());
         _transport.Send(_validators.IdOf(peer), Seal(new ConsensusMessage
         {
             SnapshotOfferRequest = new SnapshotOfferRequest { AboveSequence = LastExecuted + (ulong)_options.StateSyncDistance - 1 },
         }));
+        return true;
     }
 
     /// <summary>A peer reports it executed far beyond this replica: a snapshot beats replaying every batch.</summary>
@@ -291,6 +317,13 @@ public sealed partial class Replica
 
     private void OnSnapshotOffer(int sender, SnapshotOffer offer)
     {
+        // An offer that arrives after its question timed out is as good as one on time: what
+        // makes it acceptable is its attestations, checked below, not having been asked for.
+        if (_transfer is null && offer.Manifest is { } late && late.Height >= LastExecuted + (ulong)_options.StateSyncDistance)
+        {
+            _transfer = new StateSyncTransfer(sender, _time.GetTimestamp());
+            _startProbes = null;
+        }
         if (_transfer is not { Manifest: null } transfer || transfer.Peer != sender)
         {
             RefuseStateSync($"an offer from {_validators.IdOf(sender)} that was not asked for");
@@ -298,11 +331,15 @@ public sealed partial class Replica
         }
         if (offer.Manifest is null)
         {
-            // This peer has nothing to serve: batch catch-up goes on as before.
+            // This peer has nothing to serve: the next one of the start probe, else batch catch-up.
             _transfer = null;
-            MaybeFetch();
+            if (!ProbeNextAtStart())
+            {
+                MaybeFetch();
+            }
             return;
         }
+        _startProbes = null;
         var reason = CheckOffer(offer, out var attestation);
         if (reason is null && StateSync!.BeginInstall(offer.Manifest, Hash.FromByteString(attestation.SnapshotDigest)) is { } refused)
         {
@@ -432,6 +469,7 @@ public sealed partial class Replica
         }
         SnapshotsInstalled++;
         var sequence = transfer.Manifest.Height;
+        FollowMembership();
         _certified = transfer.Offer!.Clone();
         _certified.Manifest = null;
         _certified.BaseCertificate = null;

@@ -34,6 +34,7 @@ public sealed class NodeStateSyncTests
         var data = System.IO.Path.Combine(cluster.Directory, "data", "node-3");
         System.IO.Directory.Delete(data, recursive: true);
         await SubmitAsync(admin, 5, 30);
+        await WaitForSnapshotAsync(cluster, 20);
         await cluster.StartNodeAsync(3);
         var installed = await WaitForInstallAsync(cluster);
         var height = await SubmitAsync(admin, 30, 35);
@@ -76,6 +77,35 @@ public sealed class NodeStateSyncTests
             Assert.That(store.ImportInProgress, Is.False);
             Assert.That(restarted.HeadHash, Is.EqualTo(head));
             Assert.That(ChainVerifier.Verify(store).IsValid, Is.True);
+        }
+    }
+
+    /// <summary>
+    /// A node that starts while no peer can serve a certified snapshot rightly replays the few
+    /// batches instead, and once caught up has nothing to install: so the test waits until each
+    /// live node serves one at <paramref name="height"/> or above, that is, the snapshot is
+    /// certified and the node's own build of it is done (it serves only then).
+    /// </summary>
+    private static async Task WaitForSnapshotAsync(TestCluster cluster, ulong height)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            var serving = 0;
+            for (var i = 0; i < 3; i++)
+            {
+                var certified = await cluster.Service<EhrChain.Consensus.ConsensusDriver>(i).QueryAsync(r => r.CertifiedSnapshot, CancellationToken.None);
+                if (certified >= height && cluster.Service<ChainApplication>(i).PreparedSnapshot(certified) is not null)
+                {
+                    serving++;
+                }
+            }
+            if (serving == 3)
+            {
+                return;
+            }
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"the live nodes did not serve a snapshot at {height} or above");
+            await Task.Delay(100);
         }
     }
 
