@@ -155,6 +155,70 @@ public sealed class ValidatorJoinTests
         Assert.That(acknowledged, Has.Count.GreaterThan(20), "writes acknowledged during the changes");
     }
 
+    /// <summary>
+    /// The scale case: a validator voted into a chain of 100,000 transactions joins from a
+    /// certified snapshot instead of replaying, then follows the chain into its new epoch. Long
+    /// (minutes), so kept out of the default run: `--filter TestCategory=StateSync`.
+    /// </summary>
+    [Test]
+    [Explicit("minutes long: run with --filter TestCategory=StateSync")]
+    [Category("StateSync")]
+    public async Task A_validator_voted_into_a_chain_of_a_hundred_thousand_transactions_joins_from_a_snapshot()
+    {
+        const int Transactions = 100_000;
+        await using var cluster = await TestCluster.StartAsync(joiners: 1, settings: new Dictionary<string, string?>
+        {
+            ["Consensus:SnapshotInterval"] = "50",
+            ["Consensus:StateSyncDistance"] = "50",
+        });
+        var load = System.Diagnostics.Stopwatch.StartNew();
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async worker =>
+        {
+            using var admin = await LedgerSession.OpenAsync(cluster.Addresses[worker % 4], cluster.Admin, Timeout, null, CancellationToken.None);
+            for (var i = Interlocked.Increment(ref next); i < Transactions; i = Interlocked.Increment(ref next))
+            {
+                var tx = admin.Client.AddParticipant(KeyFile.Generate($"bulk-{i}", KeyRole.Patient), new Profile { Name = $"Patient {i}" });
+                while (true)
+                {
+                    try
+                    {
+                        await admin.SubmitAsync(tx, wait: false, CancellationToken.None);
+                        break;
+                    }
+                    catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.ResourceExhausted)
+                    {
+                        await Task.Delay(50);
+                    }
+                }
+            }
+        }));
+        using var last = await LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, Timeout, null, CancellationToken.None);
+        var loadedAt = (await last.SubmitAsync(last.Client.AddParticipant(KeyFile.Generate("bulk-last", KeyRole.Patient), new Profile { Name = "Last" }), wait: true, CancellationToken.None)).Receipt.Height;
+        load.Stop();
+
+        await VoteAsync(cluster, new ValidatorChange { Add = { cluster.ValidatorInfo(4) } }, voters: [0, 1, 2]);
+        var join = System.Diagnostics.Stopwatch.StartNew();
+        await cluster.StartNodeAsync(4);
+        await WaitForEpochAsync(cluster, 1, [0, 1, 2, 3, 4]);
+        join.Stop();
+        var installed = cluster.Service<EhrChain.Node.Chain.ChainApplication>(4).InstalledSnapshotHeight;
+        var bytes = await Consensus(cluster, 4, r => r.StateSyncBytesReceived);
+        var height = await SubmitAsync(last, 0, 3);
+        var head = await cluster.WaitForAgreementAsync(height, Timeout);
+        await cluster.StopNodeAsync(4);
+        var verify = await CliRun.RunAsync("verify", "--data", System.IO.Path.Combine(cluster.Directory, "data", "node-4"));
+        TestContext.Out.WriteLine($"loaded {Transactions} transactions in {load.Elapsed.TotalSeconds:F0} s ({loadedAt} blocks); node-4 installed the snapshot at {installed} ({bytes / 1024.0 / 1024.0:F1} MiB) and was ordering in epoch 1 {join.Elapsed.TotalSeconds:F1} s after it started");
+        using var store = RocksChainStore.OpenReadOnly(System.IO.Path.Combine(cluster.Directory, "data", "node-4"));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(installed, Is.Not.Null.And.GreaterThan(0UL), "node-4 installed a snapshot");
+            Assert.That(store.BaseHeight, Is.EqualTo(installed), "node-4's chain starts at the snapshot, not at genesis");
+            Assert.That(store.Head!.Value.Hash.ToString(), Is.EqualTo(head));
+            Assert.That(verify.ExitCode, Is.Zero, verify.Out + verify.Error);
+        }
+    }
+
     /// <summary>Null when every block's commit certificate holds under the validators of the epoch that ordered it, else the first that does not.</summary>
     private static string? CertificatesAgainstEpochs(RocksChainStore store, GenesisFile genesis)
     {
