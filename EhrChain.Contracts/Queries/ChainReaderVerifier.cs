@@ -7,9 +7,10 @@ namespace EhrChain.Contracts.Queries;
 
 /// <summary>
 /// Checks the signed read request of a chain read like any other read, with one more kind of
-/// reader: a genesis validator, whose reader id is its validator id and whose signature is
-/// checked against the genesis file's key. A request signed by a validator's key is the
-/// validator's; otherwise the reader id is looked up as a participant.
+/// reader: a current validator (of the membership in force, not the genesis file's: one voted out
+/// no longer reads whole blocks, one voted in does once its epoch began), whose reader id is its
+/// validator id and whose signature is checked against its node key. A request signed by a
+/// validator's key is the validator's; otherwise the reader id is looked up as a participant.
 /// </summary>
 public static class ChainReaderVerifier
 {
@@ -23,8 +24,10 @@ public static class ChainReaderVerifier
             return QueryResult.Invalid<ChainReader>(decoded.Reason);
         }
         var parsed = decoded.Value!;
-        if (genesis.FindValidator(parsed.ReaderId) is { } validator
-            && validator.SigningKey.Verify(SigningDomain.ReadRequest, request.Request.Span, request.Signature.Span))
+        var validator = Membership.ValidatorMembershipReader.Read(state, genesis.Validators).Validators.FirstOrDefault(v => v.Id == parsed.ReaderId);
+        if (validator is not null
+            && SigningPublicKey.TryFromBytes(validator.SigningPublicKey.Span, out var key)
+            && key.Verify(SigningDomain.ReadRequest, request.Request.Span, request.Signature.Span))
         {
             return QueryResult.Ok(ChainReader.Validator(validator.Id, parsed));
         }

@@ -74,6 +74,11 @@ public sealed class ValidatorJoinTests
         var participated = await Consensus(cluster, 0, r => r.Participates);
         await cluster.StopNodeAsync(0);
         await cluster.WaitForAgreementAsync(height, Timeout);
+        // Whole blocks (every transaction's metadata) are for current validators only.
+        using var asRemoved = await LedgerSession.OpenAsync(cluster.Addresses[1], cluster.ValidatorKey(0), Timeout, null, CancellationToken.None);
+        var removedRead = Assert.ThrowsAsync<Grpc.Core.RpcException>(() => asRemoved.BlockAsync(height, null, CancellationToken.None));
+        using var asJoined = await LedgerSession.OpenAsync(cluster.Addresses[1], cluster.ValidatorKey(4), Timeout, null, CancellationToken.None);
+        var joinedRead = await asJoined.BlockAsync(height, null, CancellationToken.None);
         using (Assert.EnterMultipleScope())
         {
             Assert.That(participated, Is.False, "node-0 no longer orders");
@@ -82,6 +87,8 @@ public sealed class ValidatorJoinTests
             Assert.That(await Consensus(cluster, 4, r => r.Participates), Is.True);
             Assert.That((await cluster.StatusAsync(1)).Epoch, Is.EqualTo(1UL));
             Assert.That(height, Is.GreaterThan(end), "the other four ordered after the change");
+            Assert.That(removedRead!.StatusCode, Is.EqualTo(Grpc.Core.StatusCode.InvalidArgument), "a validator voted out no longer reads whole blocks: refused as any unknown reader is");
+            Assert.That(joinedRead.ViewCase, Is.EqualTo(EhrChain.Node.Api.BlockResponse.ViewOneofCase.Block), "a validator voted in reads whole blocks");
         }
     }
 
