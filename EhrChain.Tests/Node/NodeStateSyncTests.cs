@@ -1,10 +1,9 @@
 using EhrChain.Cli.Client;
-using EhrChain.Core.Keys;
-using EhrChain.Core.Wire;
 using EhrChain.Node.Chain;
 using EhrChain.Storage.Rocks;
 using EhrChain.Storage.Verification;
 using EhrChain.Tests.Integration;
+using EhrChain.Tests.Support;
 
 namespace EhrChain.Tests.Node;
 
@@ -28,16 +27,16 @@ public sealed class NodeStateSyncTests
     {
         await using var cluster = await TestCluster.StartAsync(settings: SmallSnapshots);
         using var admin = await LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, Timeout, null, CancellationToken.None);
-        await SubmitAsync(admin, 0, 5);
+        await PatientEnrolments.SubmitAsync(admin, 0, 5);
 
         await cluster.StopNodeAsync(3);
         var data = System.IO.Path.Combine(cluster.Directory, "data", "node-3");
         System.IO.Directory.Delete(data, recursive: true);
-        await SubmitAsync(admin, 5, 30);
+        await PatientEnrolments.SubmitAsync(admin, 5, 30);
         await WaitForSnapshotAsync(cluster, 20);
         await cluster.StartNodeAsync(3);
         var installed = await WaitForInstallAsync(cluster);
-        var height = await SubmitAsync(admin, 30, 35);
+        var height = await PatientEnrolments.SubmitAsync(admin, 30, 35);
 
         var head = await cluster.WaitForAgreementAsync(height, Timeout);
         var restarted = await cluster.StatusAsync(3);
@@ -57,7 +56,7 @@ public sealed class NodeStateSyncTests
     {
         await using var cluster = await TestCluster.StartAsync(settings: SmallSnapshots);
         using var admin = await LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, Timeout, null, CancellationToken.None);
-        await SubmitAsync(admin, 0, 5);
+        await PatientEnrolments.SubmitAsync(admin, 0, 5);
         await cluster.StopNodeAsync(3);
         var data = System.IO.Path.Combine(cluster.Directory, "data", "node-3");
         // What a crash between the install's first durable write and its last leaves behind.
@@ -66,7 +65,7 @@ public sealed class NodeStateSyncTests
             torn.BeginReplace();
         }
 
-        var height = await SubmitAsync(admin, 5, 25);
+        var height = await PatientEnrolments.SubmitAsync(admin, 5, 25);
         await cluster.StartNodeAsync(3);
 
         var head = await cluster.WaitForAgreementAsync(height, Timeout);
@@ -121,17 +120,5 @@ public sealed class NodeStateSyncTests
             await Task.Delay(100);
         }
         return 0;
-    }
-
-    private static async Task<ulong> SubmitAsync(LedgerSession admin, int from, int to)
-    {
-        ulong height = 0;
-        for (var i = from; i < to; i++)
-        {
-            var patient = KeyFile.Generate($"pat-{i}", KeyRole.Patient);
-            var response = await admin.SubmitAsync(admin.Client.AddParticipant(patient, new Profile { Name = $"Patient {i}" }), wait: true, CancellationToken.None);
-            height = response.Receipt.Height;
-        }
-        return height;
     }
 }

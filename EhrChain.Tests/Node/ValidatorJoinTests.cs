@@ -8,6 +8,7 @@ using EhrChain.Storage.Rocks;
 using EhrChain.Storage.Verification;
 using EhrChain.Tests.Cli;
 using EhrChain.Tests.Integration;
+using EhrChain.Tests.Support;
 
 namespace EhrChain.Tests.Node;
 
@@ -25,7 +26,7 @@ public sealed class ValidatorJoinTests
     {
         await using var cluster = await TestCluster.StartAsync(joiners: 1);
         using var admin = await LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, Timeout, null, CancellationToken.None);
-        await SubmitAsync(admin, 0, 3);
+        await PatientEnrolments.SubmitAsync(admin, 0, 3);
         await cluster.StartNodeAsync(4);
         Assert.That(await Consensus(cluster, 4, r => r.Participates), Is.False, "the joiner follows as a learner before the vote");
 
@@ -39,7 +40,7 @@ public sealed class ValidatorJoinTests
         // With node-0 down, four of the five must sign each block, so node-4 is in every certificate.
         await cluster.StopNodeAsync(0);
         using var viaJoiner = await LedgerSession.OpenAsync(cluster.Addresses[4], cluster.Admin, Timeout, null, CancellationToken.None);
-        var height = await SubmitAsync(viaJoiner, 3, 6);
+        var height = await PatientEnrolments.SubmitAsync(viaJoiner, 3, 6);
         await cluster.StartNodeAsync(0);
         var head = await cluster.WaitForAgreementAsync(height, Timeout);
 
@@ -68,7 +69,7 @@ public sealed class ValidatorJoinTests
         await WaitAsync(async () => (await Task.WhenAll(Enumerable.Range(1, 4).Select(i => Consensus(cluster, i, r => r.Epoch)))).All(e => e == 1), "nodes 1-4 in epoch 1");
 
         using var admin = await LedgerSession.OpenAsync(cluster.Addresses[1], cluster.Admin, Timeout, null, CancellationToken.None);
-        var height = await SubmitAsync(admin, 0, 3);
+        var height = await PatientEnrolments.SubmitAsync(admin, 0, 3);
         // The removed validator's peers no longer talk to it: its chain ends with its last epoch.
         var removed = await cluster.StatusAsync(0);
         var participated = await Consensus(cluster, 0, r => r.Participates);
@@ -211,7 +212,7 @@ public sealed class ValidatorJoinTests
         join.Stop();
         var installed = cluster.Service<EhrChain.Node.Chain.ChainApplication>(4).InstalledSnapshotHeight;
         var bytes = await Consensus(cluster, 4, r => r.StateSyncBytesReceived);
-        var height = await SubmitAsync(last, 0, 3);
+        var height = await PatientEnrolments.SubmitAsync(last, 0, 3);
         var head = await cluster.WaitForAgreementAsync(height, Timeout);
         await cluster.StopNodeAsync(4);
         var verify = await CliRun.RunAsync("verify", "--data", System.IO.Path.Combine(cluster.Directory, "data", "node-4"));
@@ -274,17 +275,5 @@ public sealed class ValidatorJoinTests
             Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out waiting for {what}");
             await Task.Delay(200);
         }
-    }
-
-    private static async Task<ulong> SubmitAsync(LedgerSession admin, int from, int to)
-    {
-        ulong height = 0;
-        for (var i = from; i < to; i++)
-        {
-            var patient = KeyFile.Generate($"pat-{i}", KeyRole.Patient);
-            var response = await admin.SubmitAsync(admin.Client.AddParticipant(patient, new Profile { Name = $"Patient {i}" }), wait: true, CancellationToken.None);
-            height = response.Receipt.Height;
-        }
-        return height;
     }
 }

@@ -94,12 +94,7 @@ internal sealed class EpochApplication : IConsensusApplication, IMembershipAppli
             payload[2 + i] = (byte)members[i];
         }
         BinaryPrimitives.WriteInt32BigEndian(payload.AsSpan(2 + members.Count), nonce);
-        var signature = client.Sign(SigningDomain.Transaction, payload);
-        var bytes = new byte[4 + payload.Length + signature.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)payload.Length);
-        payload.CopyTo(bytes, 4);
-        signature.CopyTo(bytes, 4 + payload.Length);
-        return ByteString.CopyFrom(bytes);
+        return SimRequests.Sign(client, payload);
     }
 
     private static bool TryReadChange(ByteString request, out int[] members)

@@ -20,6 +20,12 @@ internal sealed class SimRequests(SigningKeyPair client, Random random)
         random.NextBytes(payload);
         payload[0] = censored ? CensoredMarker : (byte)0;
         BinaryPrimitives.WriteInt32BigEndian(payload.AsSpan(1), number);
+        return Sign(client, payload);
+    }
+
+    /// <summary>A request of <paramref name="payload"/> signed by <paramref name="client"/>, in the layout <see cref="Validate"/> checks.</summary>
+    public static ByteString Sign(SigningKeyPair client, byte[] payload)
+    {
         var signature = client.Sign(SigningDomain.Transaction, payload);
         var bytes = new byte[4 + payload.Length + signature.Length];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)payload.Length);
