@@ -16,6 +16,7 @@ public sealed partial class Replica
     private EpochBase _epochBase;
     private ValidatorSet? _nextMembers;
     private long _lastProgressAt;
+    private Membership? _followed;
 
     /// <summary>The epoch this replica orders in.</summary>
     public ulong Epoch => _validators.Epoch;
@@ -66,6 +67,11 @@ public sealed partial class Replica
             return;
         }
         var membership = app.Membership;
+        if (ReferenceEquals(membership, _followed))
+        {
+            return;
+        }
+        _followed = membership;
         if (membership.Epoch > _validators.Epoch)
         {
             EnterEpoch(membership);

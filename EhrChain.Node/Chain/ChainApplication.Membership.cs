@@ -35,17 +35,23 @@ public sealed partial class ChainApplication : IMembershipApplication
     {
         using var view = _store.OpenView();
         var recorded = ValidatorMembershipReader.Read(view, _genesisValidators);
+        _membershipHeight = height;
+        // Read after every block, but it changes only at an approval or an epoch's end: the same
+        // object is handed back until then, so consensus can tell nothing changed without looking.
+        if (_membership is { } unchanged && unchanged.Epoch == recorded.Epoch
+            && unchanged.EpochEnd == (recorded.EpochEnd == 0 ? Membership.Open : recorded.EpochEnd))
+        {
+            return;
+        }
         var first = recorded.Epoch == 0 ? 1UL
             : ValidatorMembershipReader.Epochs(view, _genesisValidators).Single(e => e.Epoch == recorded.Epoch).FirstSequence;
-        var previous = _membership;
         _membership = new Membership(
             recorded.Epoch,
             first,
             recorded.Validators.Select(ToConsensus).ToList(),
             recorded.EpochEnd == 0 ? Membership.Open : recorded.EpochEnd,
             recorded.EpochEnd == 0 ? null : recorded.Next.Select(ToConsensus).ToList());
-        _membershipHeight = height;
-        if (Directory is { } directory && (previous is null || previous.Epoch != _membership.Epoch || previous.EpochEnd != _membership.EpochEnd))
+        if (Directory is { } directory)
         {
             directory.Update(recorded.Validators.Concat(recorded.EpochEnd == 0 ? [] : recorded.Next)
                 .GroupBy(v => v.Id).Select(g => ToDirectory(g.First())).ToList());
