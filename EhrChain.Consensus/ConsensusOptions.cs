@@ -14,7 +14,11 @@ public sealed class ConsensusOptions
     /// <summary>A batch is cut before its requests would exceed this many bytes.</summary>
     public int BatchMaxBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>How long the primary waits for more requests before cutting a partial batch.</summary>
+    /// <summary>
+    /// How long the primary waits for more requests before cutting a partial batch, while one of its
+    /// batches is still in flight. With none in flight it cuts at once: waiting then only adds latency,
+    /// since no batch is ahead for the new one to follow.
+    /// </summary>
     public TimeSpan BatchLinger { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Sequence numbers in flight above the stable checkpoint (high watermark = low + window).</summary>

@@ -26,7 +26,10 @@ public sealed partial class Replica
             if (_pool.HasProposable())
             {
                 var full = _pool.HasFullBatch(_options.BatchMaxCount, _options.BatchMaxBytes);
-                if (!full && !force && _options.BatchLinger > TimeSpan.Zero)
+                // Requests gather into larger batches only while earlier ones are being ordered;
+                // an idle pipeline takes what is there, so a lone request is not held back.
+                var inFlight = _nextSequence > LastExecuted;
+                if (!full && !force && inFlight && _options.BatchLinger > TimeSpan.Zero)
                 {
                     if (!_timers.IsArmed(ReplicaTimer.Linger))
                     {

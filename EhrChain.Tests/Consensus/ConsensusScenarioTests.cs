@@ -36,6 +36,42 @@ public sealed class ConsensusScenarioTests
     }
 
     [Test]
+    public void A_lone_request_on_an_idle_cluster_is_not_held_for_the_linger()
+    {
+        var options = SimCluster.DefaultOptions();
+        options.BatchLinger = TimeSpan.FromSeconds(1);
+        var cluster = new SimCluster(seed: 7, options: options);
+
+        cluster.Submit(0);
+
+        Assert.That(cluster.RunUntil(() => cluster.Monitor.Height >= 1, TimeSpan.FromMilliseconds(300)), Is.True, cluster.Describe());
+    }
+
+    [Test]
+    public void Requests_that_arrive_while_a_batch_is_ordered_gather_into_the_next_one()
+    {
+        var options = SimCluster.DefaultOptions();
+        options.BatchLinger = TimeSpan.FromSeconds(1);
+        options.BatchMaxCount = 100;
+        var cluster = new SimCluster(seed: 8, options: options);
+
+        cluster.Submit(0);
+        for (var i = 0; i < 40; i++)
+        {
+            cluster.Submit(0);
+        }
+
+        AssertConverges(cluster);
+        var blocks = cluster.Applications[0].Chain;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(blocks.Sum(b => b.Requests.Count), Is.EqualTo(41));
+            Assert.That(blocks[0].Requests, Has.Count.EqualTo(1), "the first went out alone, at once");
+            Assert.That(blocks.Select(b => b.Requests.Count).ToList(), Has.Count.EqualTo(2), "the other forty waited for it and went out together");
+        }
+    }
+
+    [Test]
     public void Primary_crashing_under_load_is_replaced_and_no_request_is_lost()
     {
         var cluster = new SimCluster(seed: 3);
