@@ -128,7 +128,7 @@ internal static class RandomRun
                     if (random.NextDouble() < profile.CrashAtWriteShare)
                     {
                         var point = random.NextDouble() < profile.TornShare ? CrashPoint.TornWrite : random.Next(2) == 0 ? CrashPoint.BeforeWrite : CrashPoint.AfterWrite;
-                        cluster.CrashAtWrite(crashed.Value, 1 + random.Next(40), point, blocksOnly: random.Next(3) == 0);
+                        cluster.CrashAtWrite(crashed.Value, 1 + random.Next(40), point, random.Next(3) == 0 ? ArmedWrites.Blocks : ArmedWrites.Any);
                     }
                     else
                     {

@@ -22,7 +22,7 @@ internal sealed class SimChainStore : IDisposable
     private readonly string? _directory;
     private readonly Random _random;
     private IChainStore? _inner;
-    private (int WritesLeft, CrashPoint Point, bool BlocksOnly)? _armed;
+    private (int WritesLeft, CrashPoint Point, ArmedWrites Counted)? _armed;
     private (DurableWrite Write, CrashPoint Point)? _crash;
     private string? _crashImage;
 
@@ -88,23 +88,30 @@ internal sealed class SimChainStore : IDisposable
         }
     }
 
-    /// <summary>The <paramref name="writesFromNow"/>-th durable write from now (counting only blocks when <paramref name="blocksOnly"/>) stops the process at <paramref name="point"/>.</summary>
-    public void Arm(int writesFromNow, CrashPoint point, bool blocksOnly = false) => _armed = (writesFromNow, point, blocksOnly);
+    /// <summary>The <paramref name="writesFromNow"/>-th durable write from now, of the <paramref name="counted"/> kind, stops the process at <paramref name="point"/>.</summary>
+    public void Arm(int writesFromNow, CrashPoint point, ArmedWrites counted = ArmedWrites.Any) => _armed = (writesFromNow, point, counted);
 
     public void Disarm() => _armed = null;
 
     public bool IsArmed => _armed is not null;
 
+    private static bool Counts(ArmedWrites counted, DurableWrite write) => counted switch
+    {
+        ArmedWrites.Blocks => write.BlockHeight is not null,
+        ArmedWrites.ConsensusRecords => write.BlockHeight is null,
+        _ => true,
+    };
+
     internal void Guard(DurableWrite write, Action action)
     {
-        if (_armed is not { } armed || armed.BlocksOnly && write.BlockHeight is null)
+        if (_armed is not { } armed || !Counts(armed.Counted, write))
         {
             action();
             return;
         }
         if (armed.WritesLeft > 1)
         {
-            _armed = (armed.WritesLeft - 1, armed.Point, armed.BlocksOnly);
+            _armed = (armed.WritesLeft - 1, armed.Point, armed.Counted);
             action();
             return;
         }

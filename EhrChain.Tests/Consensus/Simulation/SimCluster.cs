@@ -203,7 +203,7 @@ internal sealed class SimCluster : IDisposable
     }
 
     /// <summary>Arms replica <paramref name="index"/> to die at its <paramref name="writesFromNow"/>-th durable write from now (real chain only).</summary>
-    public void CrashAtWrite(int index, int writesFromNow, CrashPoint point, bool blocksOnly = false) => _disks[index].Arm(writesFromNow, point, blocksOnly);
+    public void CrashAtWrite(int index, int writesFromNow, CrashPoint point, ArmedWrites counted = ArmedWrites.Any) => _disks[index].Arm(writesFromNow, point, counted);
 
     /// <summary>The disk of replica <paramref name="index"/> (real chain only).</summary>
     public SimChainStore Disk(int index) => _disks[index];

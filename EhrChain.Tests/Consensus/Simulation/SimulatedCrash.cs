@@ -1,5 +1,15 @@
 namespace EhrChain.Tests.Consensus.Simulation;
 
+/// <summary>Which durable writes count towards an armed crash.</summary>
+public enum ArmedWrites
+{
+    Any,
+    /// <summary>Only blocks.</summary>
+    Blocks,
+    /// <summary>Only the replica's own records (view, votes, checkpoints): everything but blocks.</summary>
+    ConsensusRecords,
+}
+
 /// <summary>Where, relative to one durable write, a simulated process dies.</summary>
 public enum CrashPoint
 {

@@ -14,7 +14,7 @@ public sealed class SimulatedFaultTests
     {
         using var cluster = new SimCluster(seed: 41, setup: new SimSetup { RealChain = true, Store = SimStoreKind.Rocks });
         SubmitAndRun(cluster, 20);
-        cluster.CrashAtWrite(2, 1, CrashPoint.TornWrite, blocksOnly: true);
+        cluster.CrashAtWrite(2, 1, CrashPoint.TornWrite, ArmedWrites.Blocks);
         SubmitAndRun(cluster, 20);
         Assert.That(cluster.IsUp(2), Is.False, "the armed write never came");
         var crash = cluster.CrashesAtWrites.Single();
@@ -43,7 +43,7 @@ public sealed class SimulatedFaultTests
         using var cluster = new SimCluster(seed: 42, setup: new SimSetup { RealChain = true, Store = SimStoreKind.Rocks });
         SubmitAndRun(cluster, 10);
         // The primary's next records are its PRE-PREPAREs and votes: it dies at one, before, while or after it is written.
-        cluster.CrashAtWrite(0, 3, point);
+        cluster.CrashAtWrite(0, 3, point, ArmedWrites.ConsensusRecords);
         SubmitAndRun(cluster, 20);
         Assert.That(cluster.IsUp(0), Is.False, "the armed write never came");
 
