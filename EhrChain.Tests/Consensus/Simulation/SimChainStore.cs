@@ -150,11 +150,7 @@ internal sealed class SimChainStore : IDisposable
             return false;
         }
         var image = _directory + ".crash";
-        Directory.CreateDirectory(image);
-        foreach (var file in Directory.GetFiles(_directory!))
-        {
-            File.Copy(file, Path.Combine(image, Path.GetFileName(file)), overwrite: true);
-        }
+        CopyWhileStill(_directory!, image);
         using (var log = new FileStream(Path.Combine(image, Path.GetFileName(a.Path)), FileMode.Open, FileAccess.Write))
         {
             log.SetLength(b.Length + _random.NextInt64(a.Length - b.Length));
@@ -162,6 +158,44 @@ internal sealed class SimChainStore : IDisposable
         _crashImage = image;
         return true;
     }
+
+    /// <summary>
+    /// RocksDB's background flushes and compactions go on while the directory is copied: they add
+    /// files and delete the ones they replace. A copy counts only if no file appeared, vanished or
+    /// changed while it was taken, so the image is the directory at one moment.
+    /// </summary>
+    private static void CopyWhileStill(string directory, string image)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            if (Directory.Exists(image))
+            {
+                Directory.Delete(image, recursive: true);
+            }
+            Directory.CreateDirectory(image);
+            var before = Listing(directory);
+            try
+            {
+                foreach (var name in before.Keys)
+                {
+                    File.Copy(Path.Combine(directory, name), Path.Combine(image, name));
+                }
+            }
+            catch (FileNotFoundException)
+            {
+                continue;
+            }
+            var after = Listing(directory);
+            if (after.Count == before.Count && after.All(f => before.TryGetValue(f.Key, out var seen) && seen == f.Value))
+            {
+                return;
+            }
+        }
+        throw new InvalidOperationException($"{directory} kept changing while it was copied.");
+    }
+
+    private static Dictionary<string, (long Length, DateTime Written)> Listing(string directory) =>
+        new DirectoryInfo(directory).GetFiles().ToDictionary(f => f.Name, f => (f.Length, f.LastWriteTimeUtc), StringComparer.Ordinal);
 
     private (string Path, long Length)? NewestLog()
     {
