@@ -8,8 +8,7 @@ namespace EhrChain.Core.Crypto;
 /// An Ed25519 public key. Signatures are checked by libsodium (through NSec), which verifies 1.5–1.9×
 /// faster than BouncyCastle in the bench's ceiling on this project's machines, and every node and the CLI check with it, so
 /// all agree on which signatures are valid (libsodium's rule: canonical S, no small-order R or key,
-/// cofactorless equation). Signing stays with BouncyCastle: RFC 8032 signatures are deterministic, so
-/// the bytes are the same whichever library makes them.
+/// cofactorless equation). BouncyCastle only checks at import that the bytes are a point on the curve.
 /// </summary>
 public sealed class SigningPublicKey : IEquatable<SigningPublicKey>
 {

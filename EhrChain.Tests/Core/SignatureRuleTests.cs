@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Security.Cryptography;
 using EhrChain.Core.Crypto;
-using NSec.Cryptography;
+using Org.BouncyCastle.Crypto.Parameters;
 
 namespace EhrChain.Tests.Core;
 
@@ -64,11 +64,23 @@ public sealed class SignatureRuleTests
     {
         var seed = RandomNumberGenerator.GetBytes(SigningKeyPair.PrivateKeySize);
         var ours = SigningKeyPair.FromPrivateKey(seed).Sign(SigningDomain.Transaction, Message);
-        using var sodiumKey = Key.Import(SignatureAlgorithm.Ed25519, seed, KeyBlobFormat.RawPrivateKey);
+        var prefixed = SigningDomainPrefix.For(SigningDomain.Transaction).Concat(Message).ToArray();
+        var bouncy = new byte[SigningPublicKey.SignatureSize];
 
-        var sodium = SignatureAlgorithm.Ed25519.Sign(sodiumKey, SigningDomainPrefix.For(SigningDomain.Transaction).Concat(Message).ToArray());
+        new Ed25519PrivateKeyParameters(seed).Sign(Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.Algorithm.Ed25519, null, prefixed, 0, prefixed.Length, bouncy, 0);
 
-        Assert.That(ours, Is.EqualTo(sodium));
+        Assert.That(ours, Is.EqualTo(bouncy));
+    }
+
+    [Test]
+    public void A_private_key_exports_as_the_seed_it_was_made_from()
+    {
+        var seed = RandomNumberGenerator.GetBytes(SigningKeyPair.PrivateKeySize);
+
+        var pair = SigningKeyPair.FromPrivateKey(seed);
+
+        Assert.That(pair.ExportPrivateKey(), Is.EqualTo(seed));
+        Assert.That(pair.PublicKey.Bytes.ToArray(), Is.EqualTo(new Ed25519PrivateKeyParameters(seed).GeneratePublicKey().GetEncoded()));
     }
 
     private static BigInteger Scalar(ReadOnlySpan<byte> littleEndian) => new(littleEndian, isUnsigned: true, isBigEndian: false);
