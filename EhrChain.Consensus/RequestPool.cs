@@ -6,7 +6,9 @@ namespace EhrChain.Consensus;
 /// <summary>
 /// Requests waiting to be executed, in arrival order, deduplicated by digest and bounded. The
 /// primary takes from it the requests not already in flight; every replica times the oldest
-/// pending request to notice a primary that does not make progress.
+/// pending request to notice a primary that does not make progress. The count and size of the
+/// requests not in flight are kept as they change: the primary asks after every event whether a
+/// batch is ready, and scanning past the hundreds in flight to answer was 2% of a loaded node's CPU.
 /// </summary>
 internal sealed class RequestPool
 {
@@ -14,6 +16,9 @@ internal sealed class RequestPool
     private readonly LinkedList<(Hash Digest, ByteString Request, long ArrivedAt)> _order = new();
     private readonly Dictionary<Hash, LinkedListNode<(Hash Digest, ByteString Request, long ArrivedAt)>> _byDigest = [];
     private readonly HashSet<Hash> _inFlight = [];
+    private long _poolBytes;
+    private int _proposableCount;
+    private long _proposableBytes;
 
     public RequestPool(int capacity) => _capacity = capacity;
 
@@ -32,21 +37,46 @@ internal sealed class RequestPool
             return false;
         }
         _byDigest[digest] = _order.AddLast((digest, request, arrivedAt));
+        _poolBytes += request.Length;
+        if (!_inFlight.Contains(digest))
+        {
+            _proposableCount++;
+            _proposableBytes += request.Length;
+        }
         return true;
     }
 
     public void Remove(Hash digest)
     {
+        var wasInFlight = _inFlight.Remove(digest);
         if (_byDigest.Remove(digest, out var node))
         {
             _order.Remove(node);
+            var length = node.Value.Request.Length;
+            _poolBytes -= length;
+            if (!wasInFlight)
+            {
+                _proposableCount--;
+                _proposableBytes -= length;
+            }
         }
-        _inFlight.Remove(digest);
     }
 
-    public void MarkInFlight(Hash digest) => _inFlight.Add(digest);
+    public void MarkInFlight(Hash digest)
+    {
+        if (_inFlight.Add(digest) && _byDigest.TryGetValue(digest, out var node))
+        {
+            _proposableCount--;
+            _proposableBytes -= node.Value.Request.Length;
+        }
+    }
 
-    public void ClearInFlight() => _inFlight.Clear();
+    public void ClearInFlight()
+    {
+        _inFlight.Clear();
+        _proposableCount = _byDigest.Count;
+        _proposableBytes = _poolBytes;
+    }
 
     /// <summary>Takes, in arrival order, requests not in flight until the count or byte limit is reached, and marks them in flight.</summary>
     public List<ByteString> TakeBatch(int maxCount, int maxBytes)
@@ -69,43 +99,15 @@ internal sealed class RequestPool
             }
             batch.Add(request);
             bytes += request.Length;
-            _inFlight.Add(digest);
+            MarkInFlight(digest);
         }
         return batch;
     }
 
     /// <summary>Whether the requests not in flight already fill a batch.</summary>
-    public bool HasFullBatch(int maxCount, int maxBytes)
-    {
-        var count = 0;
-        var bytes = 0L;
-        foreach (var (digest, request, _) in _order)
-        {
-            if (_inFlight.Contains(digest))
-            {
-                continue;
-            }
-            count++;
-            bytes += request.Length;
-            if (count >= maxCount || bytes >= maxBytes)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    public bool HasFullBatch(int maxCount, int maxBytes) => _proposableCount >= maxCount || _proposableBytes >= maxBytes;
 
     public List<ByteString> Oldest(int count) => _order.Take(count).Select(e => e.Request).ToList();
 
-    public bool HasProposable()
-    {
-        foreach (var (digest, _, _) in _order)
-        {
-            if (!_inFlight.Contains(digest))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    public bool HasProposable() => _proposableCount > 0;
 }
