@@ -97,6 +97,9 @@ internal sealed class LedgerSession : IDisposable
     public async Task<GrantList> GrantsAsync(string recordId, CancellationToken cancellationToken) =>
         await Ledger.ListGrantsAsync(Client.Read(new ReadQuery { ListRecordGrants = new ListRecordGrantsQuery { RecordId = recordId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 
+    public async Task<PrescriptionList> PrescriptionsAsync(CancellationToken cancellationToken) =>
+        await Ledger.ListPrescriptionsAsync(Client.Read(new ReadQuery { ListSharedPrescriptions = new ListSharedPrescriptionsQuery() }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
+
     public async Task<PatientList> PatientsAsync(string providerId, CancellationToken cancellationToken) =>
         await Ledger.ListPatientsAsync(Client.Read(new ReadQuery { ListProviderPatients = new ListProviderPatientsQuery { ProviderId = providerId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 

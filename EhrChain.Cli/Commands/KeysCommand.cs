@@ -19,7 +19,7 @@ internal static class KeysCommand
         var id = new Option<string?>("--id") { Description = "Use this exact id instead of a generated opaque one (it is then also the alias). Required for validators." };
         var role = new Option<KeyRole>("--role")
         {
-            Description = "patient, doctor, laboratory, admin, auditor or validator.",
+            Description = "patient, doctor, laboratory, pharmacist, admin, auditor or validator.",
             Required = true,
             CustomParser = result =>
             {
@@ -28,7 +28,7 @@ internal static class KeysCommand
                 {
                     return parsed;
                 }
-                result.AddError($"'{text}' is not a role; use patient, doctor, laboratory, admin, auditor or validator.");
+                result.AddError($"'{text}' is not a role; use patient, doctor, laboratory, pharmacist, admin, auditor or validator.");
                 return default;
             },
         };

@@ -56,7 +56,10 @@ internal static class DemoCommand
                             ["doctorBWrite"] = outcome.DoctorBWriteRefused,
                             ["revokedDoctorWrite"] = outcome.RevokedDoctorWriteRefused,
                             ["revokedDoctorRead"] = outcome.RevokedDoctorReadRefused,
+                            ["pharmacistRecordRead"] = outcome.PharmacistRecordReadRefused,
+                            ["secondDispensing"] = outcome.SecondDispensingRefused,
                         },
+                        ["pharmacistReadPrescription"] = outcome.PharmacistReadPrescription,
                         ["revokedDoctorCannotDecrypt"] = outcome.RevokedDoctorCannotDecrypt,
                         ["sealedProfiles"] = new JsonObject
                         {

@@ -32,6 +32,7 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
         var doctorAKeys = NewKeys("dr-alice", KeyRole.Doctor);
         var doctorBKeys = NewKeys("dr-bob", KeyRole.Doctor);
         var labKeys = NewKeys("lab-city", KeyRole.Laboratory);
+        var pharmacyKeys = NewKeys("pharm-high", KeyRole.Pharmacist);
         var recordId = OpaqueIds.Record();
         _aliases[recordId] = "ada-main";
         _aliases[admin.Id] = admin.Id;
@@ -42,13 +43,14 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
             [doctorAKeys] = new() { Name = "Dr Alice Moreau", Doctor = new DoctorProfile { LicenceNumber = "GMC-7001", Specialty = "Cardiology", Organisation = "St Mary's Hospital" } },
             [doctorBKeys] = new() { Name = "Dr Bob Okafor", Doctor = new DoctorProfile { LicenceNumber = "GMC-7002", Specialty = "General practice", Organisation = "Riverside Clinic" } },
             [labKeys] = new() { Name = "City Laboratory", Laboratory = new LaboratoryProfile { Organisation = "City Labs Ltd", Accreditation = "ISO 15189" } },
+            [pharmacyKeys] = new() { Name = "High Street Pharmacy", Pharmacist = new PharmacistProfile { Organisation = "High Street Pharmacy Ltd", RegistrationNumber = "GPhC-1123" } },
         };
         outcome.ClearTexts.AddRange(profiles.Values.SelectMany(ProfileTexts));
         outcome.ParticipantIds.AddRange(profiles.Keys.Select(k => k.Id));
         outcome.RecordId = recordId;
 
         using var adminSession = await Open(admin, 0, cancellationToken).ConfigureAwait(false);
-        say($"1. The Admin '{admin.Id}' enrols a patient, two doctors and a laboratory (via {nodes[0]}).");
+        say($"1. The Admin '{admin.Id}' enrols a patient, two doctors, a laboratory and a pharmacist (via {nodes[0]}).");
         say("   Ids are opaque; the names below are local aliases. Each profile is sealed to its owner and the Admin.");
         foreach (var (keys, profile) in profiles)
         {
@@ -59,6 +61,7 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
         using var doctorA = await Open(doctorAKeys, 2, cancellationToken).ConfigureAwait(false);
         using var doctorB = await Open(doctorBKeys, 3, cancellationToken).ConfigureAwait(false);
         using var lab = await Open(labKeys, 0, cancellationToken).ConfigureAwait(false);
+        using var pharmacy = await Open(pharmacyKeys, 1, cancellationToken).ConfigureAwait(false);
 
         say($"2. The patient creates record {Name(recordId)} with an allergy, and grants dr-alice (read-write) and lab-city, handing each the profile key.");
         var allergy = "Penicillin: anaphylaxis (2019)";
@@ -86,7 +89,21 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
         var madeUp = RecordKeyRing.FromKey(recordId, 0, Core.Crypto.ContentCipher.GenerateKey());
         outcome.DoctorBWriteRefused = await Refused(doctorB, doctorB.Client.AppendEntries(madeUp, [Entry(EntryKind.Note, "I should not be here")]), "   dr-bob appends", cancellationToken).ConfigureAwait(false);
 
-        say("6. The patient revokes dr-alice; the record's key is rotated for what is written next, and her profile key is withdrawn.");
+        say("6. dr-alice prescribes; the patient shares that one prescription with pharm-high, which reads only it and dispenses it, once.");
+        var prescription = "Amlodipine 5 mg, once daily, 28 days";
+        await Commit(doctorA, doctorA.Client.AppendEntries(aliceKeys, [Entry(EntryKind.Prescription, prescription)]), "   dr-alice's prescription appended", cancellationToken).ConfigureAwait(false);
+        var prescribed = (await patient.RecordAsync(recordId, cancellationToken).ConfigureAwait(false)).Entries[^1];
+        var ownerRing = await patient.RecordKeysAsync(recordId, cancellationToken).ConfigureAwait(false);
+        await Commit(patient, patient.Client.SharePrescription(ownerRing, prescribed, await patient.KeyHolderAsync(pharmacyKeys.Id, cancellationToken).ConfigureAwait(false)), $"   prescription #{prescribed.Index} shared with pharm-high", cancellationToken).ConfigureAwait(false);
+        var shared = (await pharmacy.PrescriptionsAsync(cancellationToken).ConfigureAwait(false)).Prescriptions.Single();
+        outcome.PharmacistReadPrescription = System.Text.Encoding.UTF8.GetString(pharmacy.Client.OpenPrescription(shared.Share)) == prescription;
+        say($"   pharm-high reads: {(outcome.PharmacistReadPrescription ? prescription : "(unreadable: unexpected)")}");
+        outcome.PharmacistRecordReadRefused = await RefusedRead(pharmacy, recordId, "   pharm-high reads the rest of the record", cancellationToken).ConfigureAwait(false);
+        await Commit(pharmacy, pharmacy.Client.DispensePrescription(recordId, prescribed.Index), "   pharm-high records the dispensing", cancellationToken).ConfigureAwait(false);
+        outcome.SecondDispensingRefused = await Refused(pharmacy, pharmacy.Client.DispensePrescription(recordId, prescribed.Index), "   pharm-high dispenses it again", cancellationToken).ConfigureAwait(false);
+        outcome.ClearTexts.Add(prescription);
+
+        say("7. The patient revokes dr-alice; the record's key is rotated for what is written next, and her profile key is withdrawn.");
         var remaining = await patient.RemainingGranteesAsync(recordId, doctorAKeys.Id, cancellationToken).ConfigureAwait(false);
         var ownerKeys = await patient.RecordKeysAsync(recordId, cancellationToken).ConfigureAwait(false);
         var revoked = patient.Client.RevokeAccess(ownerKeys, doctorAKeys.Id, remaining);
@@ -104,7 +121,7 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
         outcome.RevokedDoctorLostProfileKey = doctorA.Client.OpenProfileKey(await doctorA.ParticipantAsync(patient.Id, cancellationToken).ConfigureAwait(false)) is null;
         say($"   the node hands dr-alice the patient's profile key: {(outcome.RevokedDoctorLostProfileKey ? "no" : "YES (unexpected)")} (what she read before, she may have kept)");
 
-        say("7. The patient reads the record and its history.");
+        say("8. The patient reads the record and its history.");
         foreach (var entry in patient.Client.Decrypt(ownerView))
         {
             say($"   #{entry.Entry.Index} {entry.Entry.Kind,-13} by {Name(entry.Entry.AuthorId),-9} epoch {entry.Entry.KeyEpoch}: {(entry.IsReadable ? System.Text.Encoding.UTF8.GetString(entry.Content!) : entry.Problem)}");
@@ -117,7 +134,7 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
         }
         outcome.HistoryChanges = history.Changes.Count;
 
-        say("8. Every node holds the same chain.");
+        say("9. Every node holds the same chain.");
         outcome.HeadHashes = await HeadsAsync(cancellationToken).ConfigureAwait(false);
         return outcome;
     }
@@ -232,6 +249,9 @@ internal sealed class DemoOutcome
     public bool DoctorASawPatientName { get; set; }
     public bool DoctorBSawProfileSealed { get; set; }
     public bool RevokedDoctorLostProfileKey { get; set; }
+    public bool PharmacistReadPrescription { get; set; }
+    public string? PharmacistRecordReadRefused { get; set; }
+    public string? SecondDispensingRefused { get; set; }
 
     /// <summary>Every profile field and entry text the walk-through wrote: none of it may be on a node's disk in clear.</summary>
     public List<string> ClearTexts { get; } = [];
@@ -247,5 +267,6 @@ internal sealed class DemoOutcome
     public bool Succeeded =>
         LabRefusedDiagnosis is not null && DoctorBReadRefused is not null && DoctorBWriteRefused is not null
         && RevokedDoctorWriteRefused is not null && RevokedDoctorReadRefused is not null && RevokedDoctorCannotDecrypt
-        && DoctorASawPatientName && DoctorBSawProfileSealed && RevokedDoctorLostProfileKey && AllNodesAgree;
+        && DoctorASawPatientName && DoctorBSawProfileSealed && RevokedDoctorLostProfileKey
+        && PharmacistReadPrescription && PharmacistRecordReadRefused is not null && SecondDispensingRefused is not null && AllNodesAgree;
 }

@@ -66,6 +66,7 @@ public sealed class EhrClient
             KeyRole.Laboratory => ParticipantRole.Laboratory,
             KeyRole.Admin => ParticipantRole.Admin,
             KeyRole.Auditor => ParticipantRole.Auditor,
+            KeyRole.Pharmacist => ParticipantRole.Pharmacist,
             _ => throw new ArgumentException($"A {keys.Role} key file is not a participant's.", nameof(keys)),
         };
         return AddParticipant(keys.Id, role, profile, keys.Signing.PublicKey, keys.Encryption.PublicKey);
@@ -258,6 +259,58 @@ public sealed class EhrClient
             return new DecryptedEntry(entry, null, e.Message);
         }
     }
+
+    /// <summary>
+    /// Shares one prescription with one pharmacist: its content, decrypted here with the record's
+    /// keys, encrypted again under a fresh key that is sealed to the pharmacist alone, so the
+    /// pharmacist reads this entry and nothing else of the record.
+    /// </summary>
+    public SignedTransaction SharePrescription(RecordKeyRing keys, RecordEntry prescription, KeyHolder pharmacist)
+    {
+        ArgumentNullException.ThrowIfNull(prescription);
+        ArgumentNullException.ThrowIfNull(pharmacist);
+        var opened = Decrypt(keys, prescription);
+        if (opened.Content is null)
+        {
+            throw new CryptographicException($"The prescription cannot be decrypted: {opened.Problem}");
+        }
+        var copyKey = ContentCipher.GenerateKey();
+        try
+        {
+            var copy = ContentCipher.Encrypt(copyKey, opened.Content, PrescriptionBinding.AssociatedData(prescription.RecordId, prescription.Index, pharmacist.Id));
+            var action = new SharePrescription
+            {
+                RecordId = prescription.RecordId,
+                EntryIndex = prescription.Index,
+                PharmacistId = pharmacist.Id,
+                Ciphertext = ByteString.CopyFrom(copy),
+                SealedKey = ByteString.CopyFrom(SealedBox.Seal(pharmacist.EncryptionKey, copyKey)),
+            };
+            return Sign(p => p.SharePrescription = action);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(copyKey);
+        }
+    }
+
+    /// <summary>A pharmacist's reading of a prescription shared with it; throws when the copy is not for this key or was altered.</summary>
+    public byte[] OpenPrescription(PrescriptionShare share)
+    {
+        ArgumentNullException.ThrowIfNull(share);
+        var copyKey = SealedBox.Open(_identity.Encryption, share.SealedKey.Span);
+        try
+        {
+            return ContentCipher.Decrypt(copyKey, share.Ciphertext.Span, PrescriptionBinding.AssociatedData(share.RecordId, share.EntryIndex, Id));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(copyKey);
+        }
+    }
+
+    public SignedTransaction DispensePrescription(string recordId, uint entryIndex) =>
+        Sign(p => p.DispensePrescription = new DispensePrescription { RecordId = recordId, EntryIndex = entryIndex });
 
     /// <summary>A validator's vote for a change of the validator set; this client's identity must be the validator's node key file.</summary>
     public SignedTransaction VoteValidatorChange(ValidatorChange change)

@@ -109,6 +109,8 @@ public sealed class EhrExecutor
             TransactionPayload.ActionOneofCase.GrantAccessToLab => GrantActions.GrantToLab(context, payload.GrantAccessToLab),
             TransactionPayload.ActionOneofCase.RevokeAccess => GrantActions.RevokeFromDoctor(context, payload.RevokeAccess),
             TransactionPayload.ActionOneofCase.RevokeAccessFromLab => GrantActions.RevokeFromLab(context, payload.RevokeAccessFromLab),
+            TransactionPayload.ActionOneofCase.SharePrescription => PrescriptionActions.Share(context, payload.SharePrescription),
+            TransactionPayload.ActionOneofCase.DispensePrescription => PrescriptionActions.Dispense(context, payload.DispensePrescription),
             _ => TxResults.Reject(TxResultCode.Malformed, "The transaction carries no known action."),
         };
         if (result.Code == TxResultCode.Ok)

@@ -15,7 +15,7 @@ internal static class ParticipantActions
         }
         if (action.Role == ParticipantRole.Unspecified || !Enum.IsDefined(action.Role))
         {
-            return TxResults.Invalid("The role must be Patient, Doctor, Laboratory, Admin or Auditor.");
+            return TxResults.Invalid("The role must be Patient, Doctor, Laboratory, Pharmacist, Admin or Auditor.");
         }
         if ((CheckId(action.ParticipantId, "participant id")
             ?? CheckSigningKey(action.SigningPublicKey)

@@ -30,6 +30,10 @@ internal static class RecordActions
         {
             return TxResults.Denied("Only a laboratory may append lab results.");
         }
+        if (action.InitialEntries.Any(e => e.Kind == EntryKind.Prescription))
+        {
+            return TxResults.Denied("Only a doctor may write a prescription.");
+        }
         if (tx.State.Record(action.RecordId) is not null)
         {
             return TxResults.Reject(TxResultCode.AlreadyExists, "The record id is already taken.");
@@ -89,16 +93,18 @@ internal static class RecordActions
     }
 
     /// <summary>
-    /// Who may append what: the owner anything but lab results; a doctor with a live read-write
-    /// grant whose directory holds the patient, clinical kinds; a laboratory with a live grant, lab
-    /// results only. Nobody else.
+    /// Who may append what: the owner anything but lab results and prescriptions; a doctor with a
+    /// live read-write grant whose directory holds the patient, clinical kinds and prescriptions; a
+    /// laboratory with a live grant, lab results only. Nobody else.
     /// </summary>
     private static TxResult? WriterDenial(TransactionContext tx, MedicalRecord record, RepeatedField<NewEntry> entries)
     {
         var anyLabResult = entries.Any(e => e.Kind == EntryKind.LabResult);
         if (tx.Signer.Id == record.OwnerId)
         {
-            return anyLabResult ? TxResults.Denied("Only a laboratory may append lab results.") : null;
+            return anyLabResult ? TxResults.Denied("Only a laboratory may append lab results.")
+                : entries.Any(e => e.Kind == EntryKind.Prescription) ? TxResults.Denied("Only a doctor may write a prescription.")
+                : null;
         }
         if (tx.Signer.Role is not (ParticipantRole.Doctor or ParticipantRole.Laboratory))
         {

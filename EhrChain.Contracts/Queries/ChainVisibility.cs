@@ -85,6 +85,8 @@ public sealed class ChainVisibility
         TransactionPayload.ActionOneofCase.RevokeAccess => payload.RevokeAccess.RecordId,
         TransactionPayload.ActionOneofCase.RevokeAccessFromLab => payload.RevokeAccessFromLab.RecordId,
         TransactionPayload.ActionOneofCase.UpdateAsset => payload.UpdateAsset.RecordId,
+        TransactionPayload.ActionOneofCase.SharePrescription => payload.SharePrescription.RecordId,
+        TransactionPayload.ActionOneofCase.DispensePrescription => payload.DispensePrescription.RecordId,
         _ => null,
     };
 

@@ -48,6 +48,7 @@ public sealed class RecordQueries
         ReadQuery.QueryOneofCase.ListProviderPatients => Respond(ListProviderPatients(query.ListProviderPatients.ProviderId), (r, v) => r.Patients = v),
         ReadQuery.QueryOneofCase.GetRecordHistory => Respond(GetRecordHistory(query.GetRecordHistory.RecordId), (r, v) => r.History = v),
         ReadQuery.QueryOneofCase.ListRecordGrants => Respond(ListRecordGrants(query.ListRecordGrants.RecordId), (r, v) => r.Grants = v),
+        ReadQuery.QueryOneofCase.ListSharedPrescriptions => Respond(ListSharedPrescriptions(), (r, v) => r.Prescriptions = v),
         _ => new ReadResponse { Status = ReadStatus.InvalidRequest, Reason = "The read request carries no known query." },
     };
 
@@ -168,6 +169,27 @@ public sealed class RecordQueries
         }
         var list = new GrantList();
         list.Grants.AddRange(_state.Grants(record.Id));
+        return QueryResult.Ok(list);
+    }
+
+    /// <summary>
+    /// A pharmacist's prescriptions: each shared with it (the copy sealed to it) and whether it has
+    /// been dispensed. For the pharmacist itself only; nobody else has a use for the list.
+    /// </summary>
+    public QueryResult<PrescriptionList> ListSharedPrescriptions()
+    {
+        if (_reader.Role != ParticipantRole.Pharmacist)
+        {
+            return QueryResult.Denied<PrescriptionList>("Only a pharmacist has prescriptions shared with it.");
+        }
+        var list = new PrescriptionList();
+        foreach (var shared in _state.PrescriptionsSharedWith(_reader.Id))
+        {
+            if (_state.PrescriptionShare(shared.RecordId, shared.EntryIndex) is { } share && share.PharmacistId == _reader.Id)
+            {
+                list.Prescriptions.Add(new SharedPrescription { Share = share, Dispensing = _state.Dispensing(shared.RecordId, shared.EntryIndex) });
+            }
+        }
         return QueryResult.Ok(list);
     }
 

@@ -21,6 +21,18 @@ public sealed class EhrState(IStateReader state)
     public SealedDataKey? SealedKey(string recordId, uint epoch, string readerId) =>
         Get(StateKeys.SealedKey(recordId, epoch, readerId), SealedDataKey.Parser);
 
+    public RecordEntry? Entry(string recordId, uint index) => Get(StateKeys.Entry(recordId, index), RecordEntry.Parser);
+
+    public PrescriptionShare? PrescriptionShare(string recordId, uint index) =>
+        Get(StateKeys.PrescriptionShare(recordId, index), Core.Wire.PrescriptionShare.Parser);
+
+    public PrescriptionDispensing? Dispensing(string recordId, uint index) =>
+        Get(StateKeys.Dispensing(recordId, index), PrescriptionDispensing.Parser);
+
+    /// <summary>The prescriptions shared with a pharmacist, by record id and entry index.</summary>
+    public IEnumerable<PrescriptionRef> PrescriptionsSharedWith(string pharmacistId) =>
+        Scan(StateKeys.SharedPrescriptionsOf(pharmacistId), PrescriptionRef.Parser);
+
     /// <summary>The grants of a record, in grantee id order.</summary>
     public IEnumerable<AccessGrant> Grants(string recordId) => Scan(StateKeys.GrantsOf(recordId), AccessGrant.Parser);
 

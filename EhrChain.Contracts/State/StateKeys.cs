@@ -16,6 +16,9 @@ namespace EhrChain.Contracts.State;
 /// g/{record}/{grantee}               AccessGrant
 /// o/{patient}/{record}               RecordRef (the records a patient owns)
 /// d/{provider}/{patient}             DirectoryEntry (a doctor's or laboratory's patients)
+/// s/{record}/{index}                 PrescriptionShare (the pharmacist a prescription is shared with)
+/// q/{pharmacist}/{record}/{index}    PrescriptionRef (the prescriptions shared with a pharmacist)
+/// x/{record}/{index}                 PrescriptionDispensing (written once)
 /// m/membership                       ValidatorMembership (absent = the genesis validators)
 /// m/pending/{epoch}/{digest}         PendingValidatorChange (votes of one epoch)
 /// m/epoch/{epoch}                    ValidatorEpoch (from epoch 1 on)
@@ -36,6 +39,10 @@ public static class StateKeys
     public static byte[] RecordsOwnedBy(string patientId) => Key($"o/{patientId}/");
     public static byte[] DirectoryEntry(string providerId, string patientId) => Key($"d/{providerId}/{patientId}");
     public static byte[] DirectoryOf(string providerId) => Key($"d/{providerId}/");
+    public static byte[] PrescriptionShare(string recordId, uint index) => Key($"s/{recordId}/{Number(index)}");
+    public static byte[] SharedPrescription(string pharmacistId, string recordId, uint index) => Key($"q/{pharmacistId}/{recordId}/{Number(index)}");
+    public static byte[] SharedPrescriptionsOf(string pharmacistId) => Key($"q/{pharmacistId}/");
+    public static byte[] Dispensing(string recordId, uint index) => Key($"x/{recordId}/{Number(index)}");
 
     public static byte[] Membership() => Key("m/membership");
     public static byte[] PendingChange(ulong epoch, string digestHex) => Key($"m/pending/{Number(epoch)}/{digestHex}");

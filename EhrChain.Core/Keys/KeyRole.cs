@@ -11,4 +11,7 @@ public enum KeyRole
 
     /// <summary>Reads the whole chain for oversight, once an Admin enrols it; signs no record action.</summary>
     Auditor,
+
+    /// <summary>Reads the prescriptions shared with it and records their dispensing, once an Admin enrols it.</summary>
+    Pharmacist,
 }

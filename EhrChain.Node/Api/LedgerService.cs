@@ -184,6 +184,9 @@ public sealed partial class LedgerService(
     public override Task<GrantList> ListGrants(SignedReadRequest request, ServerCallContext context) =>
         Read(request, context, ReadQuery.QueryOneofCase.ListRecordGrants, r => r.Grants);
 
+    public override Task<PrescriptionList> ListPrescriptions(SignedReadRequest request, ServerCallContext context) =>
+        Read(request, context, ReadQuery.QueryOneofCase.ListSharedPrescriptions, r => r.Prescriptions);
+
     public override Task<PatientList> ListPatients(SignedReadRequest request, ServerCallContext context) =>
         Read(request, context, ReadQuery.QueryOneofCase.ListProviderPatients, r => r.Patients);
 

@@ -239,6 +239,40 @@ public sealed class CliFlowTests
     }
 
     [Test]
+    public async Task A_prescription_goes_from_doctor_to_pharmacist_and_is_dispensed_once()
+    {
+        await Ok("keys", "new", "--alias", "pat-grace", "--role", "patient");
+        await Ok("keys", "new", "--alias", "pharm-high", "--role", "pharmacist");
+        var (missing, _, missingError) = await CliRun.RunAsync("tx", "participant", "add", "--keys", "pharm-high", "--name", "High Street Pharmacy", "--organisation", "High Street", "--as", _admin, "--node", _node);
+        await Ok("tx", "participant", "add", "--keys", "pharm-high", "--name", "High Street Pharmacy", "--organisation", "High Street", "--registration", "GPhC-1123", "--as", _admin, "--wait", "--node", _node);
+        await Ok("tx", "participant", "add", "--keys", "pat-grace", "--name", "Grace Hopper", "--as", _admin, "--wait", "--node", _node);
+        await Ok("tx", "record", "create", "--alias", "grace-main", "--as", "pat-grace", "--wait", "--node", _node);
+        await Ok("tx", "grant", "--record", "grace-main", "--doctor", "dr-alice", "--as", "pat-grace", "--wait", "--node", _node);
+        await Ok("tx", "record", "append", "--record", "grace-main", "--entry", "prescription=Amoxicillin 500 mg, 3x daily, 7 days", "--as", "dr-alice", "--wait", "--node", _node);
+
+        var (selfPrescribed, _, selfError) = await CliRun.RunAsync("tx", "record", "append", "--record", "grace-main", "--entry", "prescription=Oxycodone", "--as", "pat-grace", "--wait", "--node", _node);
+        await Ok("tx", "prescription", "share", "--record", "grace-main", "--entry", "0", "--pharmacist", "pharm-high", "--as", "pat-grace", "--wait", "--node", _node);
+        var listed = await Ok("query", "prescriptions", "--as", "pharm-high", "--node", _node);
+        var (recordRead, _, _) = await CliRun.RunAsync("query", "record", "grace-main", "--as", "pharm-high", "--node", _node);
+        await Ok("tx", "prescription", "dispense", "--record", "grace-main", "--entry", "0", "--as", "pharm-high", "--wait", "--node", _node);
+        var (again, _, againError) = await CliRun.RunAsync("tx", "prescription", "dispense", "--record", "grace-main", "--entry", "0", "--as", "pharm-high", "--wait", "--node", _node);
+        var history = await Ok("query", "history", "grace-main", "--as", "pat-grace", "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(missing, Is.EqualTo(ExitCodes.Usage));
+            Assert.That(missingError, Does.Contain("--registration"));
+            Assert.That(selfPrescribed, Is.EqualTo(ExitCodes.Refused));
+            Assert.That(selfError, Does.Contain("Only a doctor may write a prescription"));
+            Assert.That(listed, Does.Contain("Amoxicillin 500 mg, 3x daily, 7 days"));
+            Assert.That(recordRead, Is.Not.Zero, "the pharmacist reads the shared copy, not the record");
+            Assert.That(again, Is.EqualTo(ExitCodes.Refused));
+            Assert.That(againError, Does.Contain("ALREADY_EXISTS").And.Contain("already been dispensed"));
+            Assert.That(history, Does.Contain("PrescriptionShared").And.Contain("PrescriptionDispensed"));
+        }
+    }
+
+    [Test]
     public void The_gitignore_covers_key_files()
     {
         var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);

@@ -35,7 +35,10 @@ public sealed class ClusterScenarioTests
             Assert.That(outcome.DoctorASawPatientName, Is.True, "a granted doctor reads the patient's name");
             Assert.That(outcome.DoctorBSawProfileSealed, Is.True, "an ungranted doctor sees the profile sealed");
             Assert.That(outcome.RevokedDoctorLostProfileKey, Is.True, "a revoked doctor is no longer handed the profile key");
-            Assert.That(outcome.PatientReadEntries, Is.EqualTo(5));
+            Assert.That(outcome.PharmacistReadPrescription, Is.True, "the pharmacist reads the prescription shared with it");
+            Assert.That(outcome.PharmacistRecordReadRefused, Is.EqualTo("ACCESS_DENIED"));
+            Assert.That(outcome.SecondDispensingRefused, Is.EqualTo("ALREADY_EXISTS"));
+            Assert.That(outcome.PatientReadEntries, Is.EqualTo(6));
             Assert.That(outcome.HeadHashes, Has.Count.EqualTo(4));
             Assert.That(outcome.AllNodesAgree, Is.True, string.Join(Environment.NewLine, lines));
         }

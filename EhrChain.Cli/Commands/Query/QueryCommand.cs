@@ -24,7 +24,7 @@ internal static class QueryCommand
     public static Command Create(GlobalOptions global)
     {
         var session = new SessionCommands(global);
-        return new Command("query", "Read participants, records, history, grants, patients, receipts and blocks.")
+        return new Command("query", "Read participants, records, history, grants, patients, prescriptions, receipts and blocks.")
         {
             Participant(session),
             Record(session),
@@ -32,6 +32,7 @@ internal static class QueryCommand
             History(session),
             Grants(session),
             Patients(session),
+            PrescriptionQuery.Create(session),
             Transaction(session),
             Block(session),
         };
@@ -71,6 +72,10 @@ internal static class QueryCommand
                 if (profile?.Laboratory is { } l)
                 {
                     text.Say($"  {l.Organisation}, accreditation {l.Accreditation}");
+                }
+                if (profile?.Pharmacist is { } ph)
+                {
+                    text.Say($"  {ph.Organisation}, registration {ph.RegistrationNumber}");
                 }
                 if (p.SealedProfile is { } sealedProfile && (p.Id == s.Id || s.Keys.Role == Core.Keys.KeyRole.Admin))
                 {
@@ -167,6 +172,7 @@ internal static class QueryCommand
         {
             ChangeKind.EntriesAppended => string.Join(", ", change.EntryKinds.Select(EntryArguments.NameOf)),
             ChangeKind.AccessGranted or ChangeKind.AccessRevoked => $"{Describe(change.GranteeId)} (epoch {change.KeyEpoch})",
+            ChangeKind.PrescriptionShared or ChangeKind.PrescriptionDispensed => $"entry {string.Join(", ", change.EntryIndices)}, {Describe(change.GranteeId)}",
             _ => "",
         };
 

@@ -11,6 +11,7 @@ internal static class Roles
         ParticipantRole.Laboratory => "laboratory",
         ParticipantRole.Admin => "admin",
         ParticipantRole.Auditor => "auditor",
+        ParticipantRole.Pharmacist => "pharmacist",
         _ => "unknown",
     };
 }

@@ -7,7 +7,7 @@ namespace EhrChain.Cli.Commands.Tx;
 /// <summary>Entries as typed on the command line: <c>--entry allergy="Penicillin"</c> or <c>--entry lab-result=@results.json</c>.</summary>
 internal static class EntryArguments
 {
-    public const string Help = "An entry KIND=TEXT or KIND=@FILE, repeatable. Kinds: allergy, consultation, medical-history, dangerous-habit, diagnosis, medication, lab-result, note.";
+    public const string Help = "An entry KIND=TEXT or KIND=@FILE, repeatable. Kinds: allergy, consultation, medical-history, dangerous-habit, diagnosis, medication, lab-result, note, prescription (doctors).";
 
     private static readonly Dictionary<string, EntryKind> Kinds = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -19,6 +19,7 @@ internal static class EntryArguments
         ["medication"] = EntryKind.Medication,
         ["lab-result"] = EntryKind.LabResult,
         ["note"] = EntryKind.Note,
+        ["prescription"] = EntryKind.Prescription,
     };
 
     public static string NameOf(EntryKind kind) => Kinds.FirstOrDefault(k => k.Value == kind).Key ?? kind.ToString();

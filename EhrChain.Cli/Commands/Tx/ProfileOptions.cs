@@ -6,7 +6,7 @@ namespace EhrChain.Cli.Commands.Tx;
 
 /// <summary>
 /// The profile options: a name for everyone, a doctor's licence, specialty and organisation, a
-/// laboratory's organisation and accreditation. The contract only ever sees the profile sealed,
+/// laboratory's organisation and accreditation, a pharmacist's organisation and registration number. The contract only ever sees the profile sealed,
 /// so it cannot check these: the CLI refuses (exit 2) a flag that does not apply to the role and
 /// an enrolment that leaves out a detail the role needs.
 /// </summary>
@@ -17,8 +17,9 @@ internal sealed class ProfileOptions
     private readonly Option<string?> _name;
     private readonly Option<string?> _licence = new("--licence") { Description = "Doctor: licence number." };
     private readonly Option<string?> _specialty = new("--specialty") { Description = "Doctor: specialty." };
-    private readonly Option<string?> _organisation = new("--organisation") { Description = "Doctor or laboratory: organisation." };
+    private readonly Option<string?> _organisation = new("--organisation") { Description = "Doctor, laboratory or pharmacist: organisation." };
     private readonly Option<string?> _accreditation = new("--accreditation") { Description = "Laboratory: accreditation." };
+    private readonly Option<string?> _registration = new("--registration") { Description = "Pharmacist: registration number." };
 
     public ProfileOptions(bool nameRequired) =>
         _name = new Option<string?>("--name") { Description = nameRequired ? "Display name (sealed: only the profile's readers see it)." : "New display name.", Required = nameRequired };
@@ -30,6 +31,7 @@ internal sealed class ProfileOptions
         command.Options.Add(_specialty);
         command.Options.Add(_organisation);
         command.Options.Add(_accreditation);
+        command.Options.Add(_registration);
     }
 
     /// <summary>Whether any profile option was given.</summary>
@@ -43,6 +45,7 @@ internal sealed class ProfileOptions
         {
             ParticipantRole.Doctor => Missing((_licence, profile.Doctor.LicenceNumber), (_specialty, profile.Doctor.Specialty), (_organisation, profile.Doctor.Organisation)),
             ParticipantRole.Laboratory => Missing((_organisation, profile.Laboratory.Organisation), (_accreditation, profile.Laboratory.Accreditation)),
+            ParticipantRole.Pharmacist => Missing((_organisation, profile.Pharmacist.Organisation), (_registration, profile.Pharmacist.RegistrationNumber)),
             _ => [],
         };
         if (string.IsNullOrWhiteSpace(profile.Name))
@@ -61,6 +64,7 @@ internal sealed class ProfileOptions
         {
             ParticipantRole.Doctor => new Option[] { _name, _licence, _specialty, _organisation },
             ParticipantRole.Laboratory => [_name, _organisation, _accreditation],
+            ParticipantRole.Pharmacist => [_name, _organisation, _registration],
             _ => [_name],
         };
         if (Given(parse).Where(o => !allowed.Contains(o)).Select(o => o.Name).ToList() is { Count: > 0 } misplaced)
@@ -92,6 +96,12 @@ internal sealed class ProfileOptions
                 laboratory.Accreditation = parse.GetValue(_accreditation) ?? laboratory.Accreditation;
                 profile.Laboratory = laboratory;
                 break;
+            case ParticipantRole.Pharmacist:
+                var pharmacist = profile.Pharmacist ?? new PharmacistProfile();
+                pharmacist.Organisation = parse.GetValue(_organisation) ?? pharmacist.Organisation;
+                pharmacist.RegistrationNumber = parse.GetValue(_registration) ?? pharmacist.RegistrationNumber;
+                profile.Pharmacist = pharmacist;
+                break;
         }
         return profile;
     }
@@ -99,7 +109,7 @@ internal sealed class ProfileOptions
     public static string RoleName(ParticipantRole role) => Query.Roles.Name(role);
 
     private IEnumerable<Option> Given(ParseResult parse) =>
-        new Option<string?>[] { _name, _licence, _specialty, _organisation, _accreditation }.Where(o => parse.GetResult(o) is { Implicit: false });
+        new Option<string?>[] { _name, _licence, _specialty, _organisation, _accreditation, _registration }.Where(o => parse.GetResult(o) is { Implicit: false });
 
     private static List<string> Missing(params (Option<string?> Option, string Value)[] details) =>
         details.Where(d => string.IsNullOrWhiteSpace(d.Value)).Select(d => d.Option.Name).ToList();

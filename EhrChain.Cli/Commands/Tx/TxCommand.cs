@@ -31,6 +31,7 @@ internal static class TxCommand
             Grant(session, lab: true),
             Revoke(session, lab: false),
             Revoke(session, lab: true),
+            PrescriptionCommands.Create(session),
         };
     }
 
@@ -64,7 +65,8 @@ internal static class TxCommand
                 KeyRole.Laboratory => ParticipantRole.Laboratory,
                 KeyRole.Admin => ParticipantRole.Admin,
                 KeyRole.Auditor => ParticipantRole.Auditor,
-                _ => throw new CliException($"'{identity.Id}' has a {identity.Role} key file; enrol patients, doctors, laboratories, admins or auditors.") { ExitCode = ExitCodes.Usage },
+                KeyRole.Pharmacist => ParticipantRole.Pharmacist,
+                _ => throw new CliException($"'{identity.Id}' has a {identity.Role} key file; enrol patients, doctors, laboratories, pharmacists, admins or auditors.") { ExitCode = ExitCodes.Usage },
             };
             // Checked before connecting: the node only ever sees the profile sealed.
             var clear = profile.Build(parse, role);

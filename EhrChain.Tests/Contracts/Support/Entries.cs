@@ -12,6 +12,7 @@ internal static class Entries
     public static PlainEntry Medication(string text) => Of(EntryKind.Medication, text);
     public static PlainEntry Note(string text) => Of(EntryKind.Note, text);
     public static PlainEntry LabResult(string text) => Of(EntryKind.LabResult, text);
+    public static PlainEntry Prescription(string text) => Of(EntryKind.Prescription, text);
 
     public static PlainEntry Of(EntryKind kind, string text) => new(kind, Encoding.UTF8.GetBytes(text));
 

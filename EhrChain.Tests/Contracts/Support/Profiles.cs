@@ -18,6 +18,11 @@ internal static class Profiles
             Name = name,
             Laboratory = new LaboratoryProfile { Organisation = "Central Labs", Accreditation = "ISO 15189" },
         },
+        KeyRole.Pharmacist => new Profile
+        {
+            Name = name,
+            Pharmacist = new PharmacistProfile { Organisation = "High Street Pharmacy", RegistrationNumber = "GPhC-" + name },
+        },
         _ => new Profile { Name = name },
     };
 }

@@ -77,6 +77,7 @@ internal sealed class TestNetwork : IDisposable
     public Actor Patient(string id) => Enrol(id, KeyRole.Patient);
     public Actor Doctor(string id) => Enrol(id, KeyRole.Doctor);
     public Actor Laboratory(string id) => Enrol(id, KeyRole.Laboratory);
+    public Actor Pharmacist(string id) => Enrol(id, KeyRole.Pharmacist);
     public Actor SecondAdmin(string id) => Enrol(id, KeyRole.Admin);
 
     /// <summary>A participant with keys but not enrolled on the chain.</summary>
