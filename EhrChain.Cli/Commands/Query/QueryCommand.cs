@@ -32,6 +32,7 @@ internal static class QueryCommand
             History(session),
             Grants(session),
             Patients(session),
+            EmergencyQueryCommand.Create(session),
             Transaction(session),
             Block(session),
         };
@@ -89,7 +90,9 @@ internal static class QueryCommand
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
         {
             var view = await s.RecordAsync(Resolve(parse.GetRequiredValue(id)), ct).ConfigureAwait(false);
-            var entries = view.ReaderKeys.Count == 0 ? [] : s.Client.Decrypt(view);
+            // A break-glass doctor holds no sealed key: the keys are the trustees' released shares, combined here.
+            var keys = view.ReaderKeys.Count != 0 ? s.Client.OpenKeys(view) : await s.EmergencyKeysAsync(view.Record.Id, ct).ConfigureAwait(false);
+            var entries = keys is null ? [] : view.Entries.Select(e => EhrChain.Contracts.Client.EhrClient.Decrypt(keys, e)).ToList();
             var json = ToJson(view.Record);
             json["entries"] = new JsonArray(entries.Select(e => (JsonNode)new JsonObject
             {
@@ -105,10 +108,14 @@ internal static class QueryCommand
             {
                 var r = view.Record;
                 text.Say($"Record {Describe(r.Id)} of {Describe(r.OwnerId)}, created {Time(r.CreatedUnixMs)}, key epoch {r.KeyEpoch}, {r.EntryCount} entries");
-                if (view.ReaderKeys.Count == 0)
+                if (keys is null)
                 {
                     text.Say("  (metadata only: you hold no key to this record's entries)");
                     return;
+                }
+                if (view.ReaderKeys.Count == 0)
+                {
+                    text.Say("  (break-glass: read with the keys the emergency trustees released to you; every step is in the record's history)");
                 }
                 text.Table(["#", "kind", "author", "time", "epoch", "content"], entries.Select(e => new[]
                 {
@@ -167,6 +174,9 @@ internal static class QueryCommand
         {
             ChangeKind.EntriesAppended => string.Join(", ", change.EntryKinds.Select(EntryArguments.NameOf)),
             ChangeKind.AccessGranted or ChangeKind.AccessRevoked => $"{Describe(change.GranteeId)} (epoch {change.KeyEpoch})",
+            ChangeKind.EmergencyOpened or ChangeKind.EmergencyReleased => $"{change.EmergencyId} by {Describe(change.GranteeId)}",
+            ChangeKind.EmergencyClosed when change.EmergencyOutcome != EmergencyOutcome.Unspecified => $"{change.EmergencyId} reviewed: {change.EmergencyOutcome.ToString().ToLowerInvariant()}",
+            ChangeKind.EmergencyClosed => $"{change.EmergencyId} closed (epoch {change.KeyEpoch})",
             _ => "",
         };
 

@@ -31,6 +31,7 @@ internal static class TxCommand
             Grant(session, lab: true),
             Revoke(session, lab: false),
             Revoke(session, lab: true),
+            EmergencyTxCommand.Create(session),
         };
     }
 
