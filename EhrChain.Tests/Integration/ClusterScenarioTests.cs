@@ -36,6 +36,10 @@ public sealed class ClusterScenarioTests
             Assert.That(outcome.DoctorBSawProfileSealed, Is.True, "an ungranted doctor sees the profile sealed");
             Assert.That(outcome.RevokedDoctorLostProfileKey, Is.True, "a revoked doctor is no longer handed the profile key");
             Assert.That(outcome.PatientReadEntries, Is.EqualTo(5));
+            Assert.That(outcome.EmergencyDoctorReadEntries, Is.EqualTo(5), "break-glass: the released keys open every epoch");
+            Assert.That(outcome.PatientSawEmergency, Is.True);
+            Assert.That(outcome.EmergencyReviewed, Is.True);
+            Assert.That(outcome.EmergencyDoctorReadRefusedAfter, Is.EqualTo("ACCESS_DENIED"));
             Assert.That(outcome.HeadHashes, Has.Count.EqualTo(4));
             Assert.That(outcome.AllNodesAgree, Is.True, string.Join(Environment.NewLine, lines));
         }
