@@ -37,7 +37,7 @@ internal sealed class BenchPopulation
     public int Participants { get; }
 
     public static async Task<BenchPopulation> CreateAsync(
-        Ledger.LedgerClient ledger, KeyFile admin, string chainId, int appendRecords, int grantRecords, Action<string> say, CancellationToken cancellationToken)
+        Ledger.LedgerClient ledger, KeyFile admin, string chainId, EmergencyEscrow? escrow, int appendRecords, int grantRecords, Action<string> say, CancellationToken cancellationToken)
     {
         var tag = "b" + DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture) + Random.Shared.Next(0x100, 0x1000).ToString("x", CultureInfo.InvariantCulture);
         var records = appendRecords + grantRecords;
@@ -63,7 +63,8 @@ internal sealed class BenchPopulation
             })));
         await SubmitAndWaitAllAsync(ledger, enrolments.ToList(), cancellationToken).ConfigureAwait(false);
 
-        var patientClients = patients.Select(p => new EhrClient(p, chainId, TimeProvider.System)).ToList();
+        // Patients escrow every new record key (and each rotation's) to the network's emergency trustees, as real clients do.
+        var patientClients = patients.Select(p => new EhrClient(p, chainId, TimeProvider.System, escrow: escrow)).ToList();
         var doctorClients = doctors.Select(d => new EhrClient(d, chainId, TimeProvider.System)).ToList();
         var labClients = labs.Select(l => new EhrClient(l, chainId, TimeProvider.System)).ToList();
 

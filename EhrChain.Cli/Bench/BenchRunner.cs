@@ -74,7 +74,8 @@ internal sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarge
             }
             watched.Add(new WatchedProcess("bench (this process)", Environment.ProcessId));
 
-            var report = await MeasureAsync(nodes, KeyFile.Load(adminKeyPath), KeyFile.Load(readerKeyPath), crypto, watched, cancellationToken).ConfigureAwait(false);
+            var genesisPath = directory is null ? null : Path.Combine(directory, "genesis.json");
+            var report = await MeasureAsync(nodes, KeyFile.Load(adminKeyPath), KeyFile.Load(readerKeyPath), genesisPath, crypto, watched, cancellationToken).ConfigureAwait(false);
             report = report with
             {
                 StartedAt = started,
@@ -106,7 +107,8 @@ internal sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarge
         }
     }
 
-    private async Task<BenchReport> MeasureAsync(IReadOnlyList<NodeTarget> nodes, KeyFile admin, KeyFile reader, CryptoCeiling.Result crypto, IReadOnlyList<WatchedProcess> watched, CancellationToken cancellationToken)
+    private async Task<BenchReport> MeasureAsync(
+        IReadOnlyList<NodeTarget> nodes, KeyFile admin, KeyFile reader, string? genesisPath, CryptoCeiling.Result crypto, IReadOnlyList<WatchedProcess> watched, CancellationToken cancellationToken)
     {
         var channels = Enumerable.Range(0, settings.Clients).Select(i => NodeChannels.Open(nodes[i % nodes.Count])).ToList();
         using var trackerChannel = NodeChannels.Open(nodes[0]);
@@ -119,7 +121,7 @@ internal sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarge
             var total = TransactionsNeeded(window, crypto);
             var grantCount = PresignedLoad.GrantShare(settings.Mix, total);
             var population = await BenchPopulation.CreateAsync(
-                first, admin, status.ChainId, grantCount == total ? 0 : 256, PresignedLoad.GrantRecordsFor(grantCount), _console.Say, cancellationToken).ConfigureAwait(false);
+                first, admin, status.ChainId, NetworkEscrow.For(status, genesisPath), grantCount == total ? 0 : 256, PresignedLoad.GrantRecordsFor(grantCount), _console.Say, cancellationToken).ConfigureAwait(false);
 
             _console.Say(string.Create(CultureInfo.InvariantCulture, $"Signing {total:N0} transactions ({settings.Mix.ToString().ToLowerInvariant()}, {settings.Payload}-byte entries)..."));
             var signing = Stopwatch.StartNew();

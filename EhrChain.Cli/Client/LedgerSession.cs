@@ -41,15 +41,19 @@ internal sealed class LedgerSession : IDisposable
     public NodeStatus Status { get; }
     public string Id => Keys.Id;
 
-    /// <summary>Connects to <paramref name="node"/> and learns its chain id, which every signed message names.</summary>
-    public static async Task<LedgerSession> OpenAsync(NodeTarget node, KeyFile keys, TimeSpan timeout, ConsistencyToken? token, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects to <paramref name="node"/> and learns its chain id, which every signed message
+    /// names; the emergency trustees come from <paramref name="genesisPath"/> (or <see cref="NetworkEscrow"/>'s defaults).
+    /// </summary>
+    public static async Task<LedgerSession> OpenAsync(NodeTarget node, KeyFile keys, TimeSpan timeout, ConsistencyToken? token, CancellationToken cancellationToken, string? genesisPath = null)
     {
         var channel = NodeChannels.Open(node);
         var ledger = new Ledger.LedgerClient(channel);
         try
         {
             var status = await ledger.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.Add(timeout), cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new LedgerSession(channel, ledger, new EhrClient(keys, status.ChainId, TimeProvider.System), keys, status, timeout) { Token = token ?? new ConsistencyToken() };
+            var client = new EhrClient(keys, status.ChainId, TimeProvider.System, escrow: NetworkEscrow.For(status, genesisPath ?? node.GenesisFile));
+            return new LedgerSession(channel, ledger, client, keys, status, timeout) { Token = token ?? new ConsistencyToken() };
         }
         catch
         {
@@ -99,6 +103,8 @@ internal sealed class LedgerSession : IDisposable
 
     public async Task<PrescriptionList> PrescriptionsAsync(CancellationToken cancellationToken) =>
         await Ledger.ListPrescriptionsAsync(Client.Read(new ReadQuery { ListSharedPrescriptions = new ListSharedPrescriptionsQuery() }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
+    public async Task<EmergencyList> EmergenciesAsync(ListEmergenciesQuery query, CancellationToken cancellationToken) =>
+        await Ledger.ListEmergenciesAsync(Client.Read(new ReadQuery { ListEmergencies = query }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 
     public async Task<PatientList> PatientsAsync(string providerId, CancellationToken cancellationToken) =>
         await Ledger.ListPatientsAsync(Client.Read(new ReadQuery { ListProviderPatients = new ListProviderPatientsQuery { ProviderId = providerId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
@@ -123,6 +129,23 @@ internal sealed class LedgerSession : IDisposable
     /// <summary>The record's data keys this participant can open (every epoch sealed to them).</summary>
     public async Task<RecordKeyRing> RecordKeysAsync(string recordId, CancellationToken cancellationToken) =>
         Client.OpenKeys(await RecordAsync(recordId, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// The record's keys as a break-glass doctor holds them: the shares k trustees released for
+    /// this signer's open emergency on the record, combined; null when there is none or too few released.
+    /// </summary>
+    public async Task<RecordKeyRing?> EmergencyKeysAsync(string recordId, CancellationToken cancellationToken)
+    {
+        if (Keys.Role != KeyRole.Doctor)
+        {
+            return null;
+        }
+        var list = await EmergenciesAsync(new ListEmergenciesQuery { DoctorId = Id }, cancellationToken).ConfigureAwait(false);
+        return list.Emergencies
+            .Where(e => e.Open && e.Emergency.RecordId == recordId)
+            .Select(e => EmergencyKeys.Combine(Keys, e, list.Threshold))
+            .FirstOrDefault(k => k is not null);
+    }
 
     /// <summary>Whom to seal a record key to: the participant's id and X25519 key from their public profile.</summary>
     public async Task<KeyHolder> KeyHolderAsync(string participantId, CancellationToken cancellationToken)

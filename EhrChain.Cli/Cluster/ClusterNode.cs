@@ -45,7 +45,7 @@ internal sealed record ClusterNode(string Id, string ConfigPath, string ClientAd
         var address = listen.StartsWith("0.0.0.0:", StringComparison.Ordinal) ? "127.0.0.1" + listen[7..] : listen;
         // Clients of a local cluster trust its own CA, the one its node configs name.
         node.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "";
-        var client = node.Insecure ? NodeTarget.Plaintext(address) : NodeTarget.Tls(address, node.Resolve(node.TlsCa));
+        var client = (node.Insecure ? NodeTarget.Plaintext(address) : NodeTarget.Tls(address, node.Resolve(node.TlsCa))) with { GenesisFile = node.Resolve(node.GenesisFile) };
         return new ClusterNode(node.Id, path, address, client);
     }
 }

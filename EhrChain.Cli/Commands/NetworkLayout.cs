@@ -61,6 +61,10 @@ internal sealed class NetworkLayout
 
     public static string ValidatorId(int index) => $"node-{index}";
     public string ValidatorKeyPath(int index) => Path.Combine(Directory, "keys", $"{ValidatorId(index)}.key.json");
+
+    /// <summary>Each genesis validator's organisation is also an emergency trustee, with a key of its own (not the node's).</summary>
+    public static string TrusteeId(int index) => $"{ValidatorId(index)}.emergency";
+    public string TrusteeKeyPath(int index) => Path.Combine(Directory, "keys", $"{TrusteeId(index)}.key.json");
     public string ConfigPath(int index) => Path.Combine(Directory, $"{ValidatorId(index)}.json");
     public string DataPath(int index) => Path.Combine(Directory, "data", ValidatorId(index));
     public NetworkCertificates Certificates => new(Path.Combine(Directory, "tls"));
@@ -76,6 +80,7 @@ internal sealed class NetworkLayout
     {
         System.IO.Directory.CreateDirectory(Path.Combine(Directory, "keys"));
         var validatorKeys = Enumerable.Range(0, Nodes).Select(i => KeyFile.Generate(ValidatorId(i), KeyRole.Validator)).ToList();
+        var trusteeKeys = Enumerable.Range(0, Validators).Select(i => KeyFile.Generate(TrusteeId(i), KeyRole.Trustee)).ToList();
         KeyFile admin;
         GenesisFile genesis;
         try
@@ -85,7 +90,8 @@ internal sealed class NetworkLayout
                 ChainId,
                 DateTimeOffset.UtcNow,
                 validatorKeys.Take(Validators).Select((k, i) => new GenesisValidator(k.Id, PeerAddress(i), k.Signing.PublicKey, k.Encryption.PublicKey)).ToList(),
-                new GenesisAdmin(admin.Id, "Network administrator", admin.Signing.PublicKey, admin.Encryption.PublicKey));
+                new GenesisAdmin(admin.Id, "Network administrator", admin.Signing.PublicKey, admin.Encryption.PublicKey),
+                GenesisEmergency.WithDefaults(trusteeKeys.Select(k => new GenesisTrustee(k.Id, k.Signing.PublicKey, k.Encryption.PublicKey)).ToList()));
         }
         catch (FormatException e)
         {
@@ -99,6 +105,10 @@ internal sealed class NetworkLayout
         for (var i = 0; i < Nodes; i++)
         {
             validatorKeys[i].Save(ValidatorKeyPath(i));
+            if (i < Validators)
+            {
+                trusteeKeys[i].Save(TrusteeKeyPath(i));
+            }
             certificates.Issue(ValidatorId(i), Host(i)).Dispose();
             File.WriteAllText(ConfigPath(i), NodeConfig(i).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         }
@@ -121,6 +131,8 @@ internal sealed class NetworkLayout
             ["TlsCa"] = Path.Combine("tls", "ca.crt"),
             ["Insecure"] = false,
             ["Joining"] = index >= Validators,
+            // The node releases its organisation's shares for each emergency it sees opened.
+            ["EmergencyKeyFile"] = index < Validators ? Path.Combine("keys", $"{TrusteeId(index)}.key.json") : "",
         },
     };
 }

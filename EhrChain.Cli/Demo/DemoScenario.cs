@@ -13,8 +13,9 @@ namespace EhrChain.Cli.Demo;
 /// laboratory; the patient creates a record and grants doctor A and the lab, handing them the
 /// profile key; both write; doctor B is refused and sees the patient's profile only sealed; the
 /// patient revokes doctor A, who is then refused, cannot decrypt what is written afterwards and
-/// is no longer handed the profile key; the patient reads the history; every node holds the same
-/// head. Ids on the chain are opaque; the names people use are local aliases. Each participant
+/// is no longer handed the profile key; the patient reads the history; doctor B breaks the glass,
+/// the nodes release the keys, an auditor reviews it and the patient rotates; every node holds the
+/// same head. Ids on the chain are opaque; the names people use are local aliases. Each participant
 /// talks to a different node, so every step also crosses the network.
 /// </summary>
 internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admin, string keysDirectory, Action<string> say, TimeSpan timeout)
@@ -134,9 +135,64 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
         }
         outcome.HistoryChanges = history.Changes.Count;
 
+        await BreakGlassAsync(outcome, adminSession, patient, doctorB, recordId, cancellationToken).ConfigureAwait(false);
+
         say("9. Every node holds the same chain.");
         outcome.HeadHashes = await HeadsAsync(cancellationToken).ConfigureAwait(false);
         return outcome;
+    }
+
+    /// <summary>
+    /// Break-glass: dr-bob, with no grant, opens emergency access with one transaction; the nodes
+    /// release their organisations' shares by themselves; he decrypts; the patient sees it; an
+    /// auditor reviews it; the patient rotates the key he was handed.
+    /// </summary>
+    private async Task BreakGlassAsync(DemoOutcome outcome, LedgerSession adminSession, LedgerSession patient, LedgerSession doctorB, string recordId, CancellationToken cancellationToken)
+    {
+        say($"8. Break-glass: dr-bob, in the emergency department, opens emergency access to {Name(recordId)} with a reason (no grant, the patient unconscious).");
+        var auditorKeys = NewKeys("audit-1", KeyRole.Auditor);
+        await Enrol(adminSession, auditorKeys, new Profile { Name = "Clinical governance" }, cancellationToken).ConfigureAwait(false);
+        using var auditor = await Open(auditorKeys, 1, cancellationToken).ConfigureAwait(false);
+        var open = doctorB.Client.OpenEmergency(recordId, "Unconscious on arrival, no consent possible", TimeSpan.FromHours(1));
+        var emergencyId = "em-" + Core.Chain.TransactionIds.OfPayload(open.Payload.Span).ToString()[..20];
+        await Commit(doctorB, open, $"   emergency {emergencyId} opened for 1 h", cancellationToken).ConfigureAwait(false);
+
+        var keys = await EmergencyKeysAsync(doctorB, recordId, cancellationToken).ConfigureAwait(false);
+        var view = await doctorB.RecordAsync(recordId, cancellationToken).ConfigureAwait(false);
+        var readable = keys is null ? 0 : view.Entries.Count(e => EhrClient.Decrypt(keys, e).IsReadable);
+        outcome.EmergencyDoctorReadEntries = readable;
+        say($"   the nodes released their organisations' shares to dr-bob by themselves (any 2 suffice); he decrypts {readable} of {view.Entries.Count} entries (the Admin alone never could: it is no trustee)");
+
+        var history = await patient.HistoryAsync(recordId, cancellationToken).ConfigureAwait(false);
+        outcome.PatientSawEmergency = history.Changes.Any(c => c.Kind == ChangeKind.EmergencyOpened && c.EmergencyId == emergencyId);
+        say($"   the patient's history shows it at once: {string.Join(", ", history.Changes.Where(c => c.EmergencyId == emergencyId).Select(c => $"{c.Kind} by {Name(c.AuthorId)}"))}");
+
+        var unreviewed = await auditor.EmergenciesAsync(new ListEmergenciesQuery { Unreviewed = true }, cancellationToken).ConfigureAwait(false);
+        say($"   audit-1 lists {unreviewed.Emergencies.Count} unreviewed emergency; reviews it as justified (which also closes it)");
+        await Commit(auditor, auditor.Client.ReviewEmergency(emergencyId, EmergencyOutcome.Justified, "Admission confirmed by the trauma team lead."), "   reviewed", cancellationToken).ConfigureAwait(false);
+        outcome.EmergencyReviewed = (await auditor.EmergenciesAsync(new ListEmergenciesQuery { Unreviewed = true }, cancellationToken).ConfigureAwait(false))
+            .Emergencies.All(e => e.Emergency.Id != emergencyId);
+        outcome.EmergencyDoctorReadRefusedAfter = await RefusedRead(doctorB, recordId, "   dr-bob reads after the review", cancellationToken).ConfigureAwait(false);
+
+        var ownerKeys = await patient.RecordKeysAsync(recordId, cancellationToken).ConfigureAwait(false);
+        var remaining = await patient.RemainingGranteesAsync(recordId, leaving: "", cancellationToken).ConfigureAwait(false);
+        var rotation = patient.Client.CloseEmergencyAndRotate(ownerKeys, emergencyId, remaining);
+        await Commit(patient, rotation.Transaction, "   the patient rotates the key dr-bob was handed, so what comes next is out of his reach", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The releases are the nodes' own transactions, a block or two after the opening.</summary>
+    private async Task<RecordKeyRing?> EmergencyKeysAsync(LedgerSession doctor, string recordId, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.Add(timeout);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await doctor.EmergencyKeysAsync(recordId, cancellationToken).ConfigureAwait(false) is { } keys)
+            {
+                return keys;
+            }
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+        return null;
     }
 
     /// <summary>Prints the participant's profile as <paramref name="reader"/> can open it; returns the name, or null when it stays sealed.</summary>
@@ -252,6 +308,10 @@ internal sealed class DemoOutcome
     public bool PharmacistReadPrescription { get; set; }
     public string? PharmacistRecordReadRefused { get; set; }
     public string? SecondDispensingRefused { get; set; }
+    public int EmergencyDoctorReadEntries { get; set; }
+    public bool PatientSawEmergency { get; set; }
+    public bool EmergencyReviewed { get; set; }
+    public string? EmergencyDoctorReadRefusedAfter { get; set; }
 
     /// <summary>Every profile field and entry text the walk-through wrote: none of it may be on a node's disk in clear.</summary>
     public List<string> ClearTexts { get; } = [];
@@ -268,5 +328,6 @@ internal sealed class DemoOutcome
         LabRefusedDiagnosis is not null && DoctorBReadRefused is not null && DoctorBWriteRefused is not null
         && RevokedDoctorWriteRefused is not null && RevokedDoctorReadRefused is not null && RevokedDoctorCannotDecrypt
         && DoctorASawPatientName && DoctorBSawProfileSealed && RevokedDoctorLostProfileKey
-        && PharmacistReadPrescription && PharmacistRecordReadRefused is not null && SecondDispensingRefused is not null && AllNodesAgree;
+        && PharmacistReadPrescription && PharmacistRecordReadRefused is not null && SecondDispensingRefused is not null
+        && EmergencyDoctorReadEntries > 0 && PatientSawEmergency && EmergencyReviewed && EmergencyDoctorReadRefusedAfter is not null && AllNodesAgree;
 }

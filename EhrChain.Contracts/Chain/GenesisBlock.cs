@@ -11,7 +11,8 @@ namespace EhrChain.Contracts.Chain;
 /// Block 0: no transactions, the first Admin enrolled, and a state root chained onto the genesis
 /// file's hash, so two networks with different genesis files never share a block 0. The Admin is
 /// enrolled without a profile: the genesis file's name stays off the chain, and the Admin seals a
-/// profile of their own with their first UpdateParticipant.
+/// profile of their own with their first UpdateParticipant. A genesis file with emergency trustees
+/// also writes the network's break-glass settings, the only way they ever enter the state.
 /// </summary>
 public static class GenesisBlock
 {
@@ -34,6 +35,10 @@ public static class GenesisBlock
             EnrolledUnixMs = time,
             EnrolledBy = Enroller,
         }.ToByteArray());
+        if (genesis.Emergency is { } emergency)
+        {
+            writes.Put(StateKeys.EmergencyConfig(), EmergencyConfigOf(emergency).ToByteArray());
+        }
         var history = new HistoryAppend(StateKeys.ParticipantHistory(admin.Id), 0, new Change
         {
             Kind = ChangeKind.ParticipantEnrolled,
@@ -57,6 +62,26 @@ public static class GenesisBlock
             },
         };
         return new BlockCommit(block, writes, [history]);
+    }
+
+    /// <summary>The break-glass settings as the executor reads them from state; only block 0 writes them.</summary>
+    public static EmergencyConfig EmergencyConfigOf(GenesisEmergency emergency)
+    {
+        ArgumentNullException.ThrowIfNull(emergency);
+        var config = new EmergencyConfig
+        {
+            Threshold = (uint)emergency.Threshold,
+            DefaultDurationMs = (long)emergency.DefaultDuration.TotalMilliseconds,
+            MaxDurationMs = (long)emergency.MaxDuration.TotalMilliseconds,
+            ReviewWindowMs = (long)emergency.ReviewWindow.TotalMilliseconds,
+        };
+        config.Trustees.AddRange(emergency.Trustees.Select(t => new EmergencyTrustee
+        {
+            Id = t.Id,
+            SigningPublicKey = ByteString.CopyFrom(t.SigningKey.Bytes),
+            EncryptionPublicKey = ByteString.CopyFrom(t.EncryptionKey.Bytes),
+        }));
+        return config;
     }
 
     /// <summary>

@@ -17,17 +17,20 @@ public sealed class EhrClient
     private readonly string _chainId;
     private readonly TimeProvider _time;
     private readonly Func<ulong> _nonces;
+    private readonly EmergencyEscrow? _escrow;
 
     /// <param name="identity">The participant's key file.</param>
     /// <param name="chainId">The chain id of the genesis file.</param>
     /// <param name="time">The clock that stamps transactions and read requests.</param>
     /// <param name="nonces">Where nonces come from; random by default, so identical actions still get distinct ids.</param>
-    public EhrClient(KeyFile identity, string chainId, TimeProvider time, Func<ulong>? nonces = null)
+    /// <param name="escrow">The network's emergency trustees (from the genesis file): every new epoch key is split among them. Null on a network without break-glass.</param>
+    public EhrClient(KeyFile identity, string chainId, TimeProvider time, Func<ulong>? nonces = null, EmergencyEscrow? escrow = null)
     {
         _identity = identity ?? throw new ArgumentNullException(nameof(identity));
         _chainId = Core.Identifiers.Require(chainId, "Chain id");
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _nonces = nonces ?? RandomNonce;
+        _escrow = escrow;
     }
 
     public string Id => _identity.Id;
@@ -118,6 +121,7 @@ public sealed class EhrClient
             OwnerSealedKey = ByteString.CopyFrom(SealedBox.Seal(_identity.Encryption.PublicKey, keys.KeyFor(0))),
         };
         action.InitialEntries.AddRange(Encrypt(keys, initialEntries ?? []));
+        action.EscrowShares.AddRange(Escrow(keys.KeyFor(0)));
         return new KeyedTransaction(Sign(p => p.CreateMedicalRecord = action), keys);
     }
 
@@ -167,6 +171,7 @@ public sealed class EhrClient
         var rotated = keys.WithNextEpoch(out var nextKey);
         var action = new RevokeAccess { RecordId = keys.RecordId, DoctorId = doctorId };
         action.RotatedKeys.AddRange(SealToReaders(nextKey, remainingGrantees));
+        action.EscrowShares.AddRange(Escrow(nextKey));
         return new KeyedTransaction(Sign(p => p.RevokeAccess = action), rotated);
     }
 
@@ -176,8 +181,41 @@ public sealed class EhrClient
         var rotated = keys.WithNextEpoch(out var nextKey);
         var action = new RevokeAccessFromLab { RecordId = keys.RecordId, LaboratoryId = laboratoryId };
         action.RotatedKeys.AddRange(SealToReaders(nextKey, remainingGrantees));
+        action.EscrowShares.AddRange(Escrow(nextKey));
         return new KeyedTransaction(Sign(p => p.RevokeAccessFromLab = action), rotated);
     }
+
+    /// <summary>A doctor opens break-glass access to a record; <paramref name="duration"/> null takes the network's default.</summary>
+    public SignedTransaction OpenEmergency(string recordId, string reason, TimeSpan? duration = null) =>
+        Sign(p => p.EmergencyOpen = new EmergencyOpen
+        {
+            RecordId = recordId,
+            Reason = reason,
+            DurationMs = duration is { } d ? (long)d.TotalMilliseconds : 0,
+        });
+
+    /// <summary>The doctor (or the owner, while the doctor cannot hold the current key) ends an emergency early.</summary>
+    public SignedTransaction CloseEmergency(string emergencyId) =>
+        Sign(p => p.EmergencyClose = new EmergencyClose { EmergencyId = emergencyId });
+
+    /// <summary>
+    /// The owner closes an emergency whose doctor may hold the current key (k trustees released
+    /// it), open or lapsed: the key rotates to a new epoch sealed to this owner and to each of
+    /// <paramref name="remainingGrantees"/>, as a revocation does.
+    /// </summary>
+    public KeyedTransaction CloseEmergencyAndRotate(RecordKeyRing keys, string emergencyId, IEnumerable<KeyHolder> remainingGrantees)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var rotated = keys.WithNextEpoch(out var nextKey);
+        var action = new EmergencyClose { EmergencyId = emergencyId };
+        action.RotatedKeys.AddRange(SealToReaders(nextKey, remainingGrantees));
+        action.EscrowShares.AddRange(Escrow(nextKey));
+        return new KeyedTransaction(Sign(p => p.EmergencyClose = action), rotated);
+    }
+
+    /// <summary>An auditor's verdict on an emergency.</summary>
+    public SignedTransaction ReviewEmergency(string emergencyId, EmergencyOutcome outcome, string note) =>
+        Sign(p => p.EmergencyReview = new EmergencyReview { EmergencyId = emergencyId, Outcome = outcome, Note = note });
 
     /// <summary>Appends entries encrypted under the ring's current epoch, authored by this participant.</summary>
     public SignedTransaction AppendEntries(RecordKeyRing keys, IEnumerable<PlainEntry> entries)
@@ -363,6 +401,8 @@ public sealed class EhrClient
             ReaderId = reader.Id,
             SealedKey = ByteString.CopyFrom(SealedBox.Seal(reader.EncryptionKey, key)),
         }).ToList();
+
+    private IEnumerable<EscrowShare> Escrow(byte[] dataKey) => _escrow?.Split(dataKey) ?? [];
 
     private static ulong RandomNonce() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
 }

@@ -84,6 +84,10 @@ public sealed class EhrExecutor
         {
             return ApplyVote(tx, payload, blockState, block, blockWrites);
         }
+        if (payload.ActionCase == TransactionPayload.ActionOneofCase.EmergencyRelease)
+        {
+            return ApplyRelease(tx, payload, position, blockState, block, blockWrites, history);
+        }
         var signer = new State.EhrState(blockState).Participant(payload.SignerId);
         if (signer is null)
         {
@@ -111,6 +115,9 @@ public sealed class EhrExecutor
             TransactionPayload.ActionOneofCase.RevokeAccessFromLab => GrantActions.RevokeFromLab(context, payload.RevokeAccessFromLab),
             TransactionPayload.ActionOneofCase.SharePrescription => PrescriptionActions.Share(context, payload.SharePrescription),
             TransactionPayload.ActionOneofCase.DispensePrescription => PrescriptionActions.Dispense(context, payload.DispensePrescription),
+            TransactionPayload.ActionOneofCase.EmergencyOpen => EmergencyActions.Open(context, payload.EmergencyOpen),
+            TransactionPayload.ActionOneofCase.EmergencyClose => EmergencyActions.Close(context, payload.EmergencyClose),
+            TransactionPayload.ActionOneofCase.EmergencyReview => EmergencyActions.Review(context, payload.EmergencyReview),
             _ => TxResults.Reject(TxResultCode.Malformed, "The transaction carries no known action."),
         };
         if (result.Code == TxResultCode.Ok)
@@ -166,6 +173,38 @@ public sealed class EhrExecutor
     }
 
     /// <summary>
+    /// A release is signed by an emergency trustee's key from the genesis file, found in the
+    /// state's emergency settings rather than among the participants: no enrolment can make
+    /// anyone a trustee.
+    /// </summary>
+    private static TxResult ApplyRelease(
+        PreparedTransaction tx, TransactionPayload payload, int position, IStateReader blockState, BlockContext block, StateWriteSet blockWrites, List<HistoryAppend> history)
+    {
+        var trustee = TrusteeOf(new State.EhrState(blockState), payload.SignerId);
+        if (trustee is null)
+        {
+            return TxResults.Reject(TxResultCode.UnknownSigner, "Only an emergency trustee of the network may release keys.");
+        }
+        if (!SignatureHolds(tx, trustee.SigningPublicKey))
+        {
+            return TxResults.Reject(TxResultCode.BadSignature, "The signature is not the trustee's signature of this transaction.");
+        }
+        // A trustee is no participant; the context needs a signer only for its id, which history records as the author.
+        var signer = new Participant { Id = trustee.Id, Role = ParticipantRole.Unspecified, Status = ParticipantStatus.Active };
+        var context = new TransactionContext(signer, tx.Id, block, position, blockState);
+        var result = EmergencyActions.Release(context, trustee, payload.EmergencyRelease);
+        if (result.Code == TxResultCode.Ok)
+        {
+            blockWrites.MergeFrom(context.Writes);
+            history.AddRange(context.History);
+        }
+        return result;
+    }
+
+    private static EmergencyTrustee? TrusteeOf(State.EhrState state, string signerId) =>
+        state.EmergencyConfig()?.Trustees.FirstOrDefault(t => t.Id == signerId);
+
+    /// <summary>
     /// Reuses the signature check made up front when it was made against the key the signer holds
     /// now; a key enrolled or changed earlier in the batch is checked here, in order.
     /// </summary>
@@ -199,6 +238,10 @@ public sealed class EhrExecutor
                 {
                     membership ??= Membership.ValidatorMembershipReader.Read(state, _genesisValidators);
                     keys[i] = membership.Validators.FirstOrDefault(v => v.Id == payload.SignerId)?.SigningPublicKey;
+                }
+                else if (payload.ActionCase == TransactionPayload.ActionOneofCase.EmergencyRelease)
+                {
+                    keys[i] = TrusteeOf(ehrState, payload.SignerId)?.SigningPublicKey;
                 }
                 else
                 {

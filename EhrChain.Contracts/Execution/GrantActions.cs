@@ -17,10 +17,10 @@ internal static class GrantActions
         Grant(tx, action.RecordId, action.LaboratoryId, ParticipantRole.Laboratory, Permission.ReadWrite, action.ExpiresUnixMs, action.SealedKeys, action.ProfileKey);
 
     public static TxResult RevokeFromDoctor(TransactionContext tx, RevokeAccess action) =>
-        Revoke(tx, action.RecordId, action.DoctorId, ParticipantRole.Doctor, action.RotatedKeys);
+        Revoke(tx, action.RecordId, action.DoctorId, ParticipantRole.Doctor, action.RotatedKeys, action.EscrowShares);
 
     public static TxResult RevokeFromLab(TransactionContext tx, RevokeAccessFromLab action) =>
-        Revoke(tx, action.RecordId, action.LaboratoryId, ParticipantRole.Laboratory, action.RotatedKeys);
+        Revoke(tx, action.RecordId, action.LaboratoryId, ParticipantRole.Laboratory, action.RotatedKeys, action.EscrowShares);
 
     private static TxResult Grant(
         TransactionContext tx, string recordId, string granteeId, ParticipantRole granteeRole,
@@ -116,7 +116,8 @@ internal static class GrantActions
     }
 
     private static TxResult Revoke(
-        TransactionContext tx, string recordId, string granteeId, ParticipantRole granteeRole, RepeatedField<ReaderKey> rotatedKeys)
+        TransactionContext tx, string recordId, string granteeId, ParticipantRole granteeRole, RepeatedField<ReaderKey> rotatedKeys,
+        RepeatedField<EscrowShare> escrowShares)
     {
         if (OwnedRecord(tx, recordId, "revoke access to", out var record) is { } refused)
         {
@@ -134,57 +135,14 @@ internal static class GrantActions
                 : "The grantee is not a laboratory; use RevokeAccess for doctors.");
         }
 
-        // Ordinal order keeps the reason text, like everything else, the same on every node.
-        var remaining = tx.State.Grants(record.Id)
-            .Where(g => g.GranteeId != granteeId && GrantLiveness.IsLive(g, tx.Now))
-            .ToList();
-        var required = remaining
-            .Select(g => g.GranteeId)
-            .Append(record.OwnerId)
-            .ToHashSet(StringComparer.Ordinal);
-        var supplied = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var key in rotatedKeys)
+        if (KeyRotation.Check(tx, record, granteeId, rotatedKeys, escrowShares, out var remaining) is { } badRotation)
         {
-            if (!supplied.Add(key.ReaderId))
-            {
-                return TxResults.Invalid("The rotated key is sealed to the same reader twice.");
-            }
-            if (!IsSealedDataKey(key.SealedKey))
-            {
-                return TxResults.Invalid("A rotated key is not a sealed data key.");
-            }
+            return badRotation;
         }
-        if (!required.SetEquals(supplied))
-        {
-            // Counts, not ids: the reason is stored in the block, and ids would say who reads the record.
-            var missing = required.Except(supplied).Count();
-            var extra = supplied.Except(required).Count();
-            return TxResults.Invalid(
-                "The rotated key must be sealed to exactly the owner and the remaining live grantees"
-                + (missing > 0 ? $"; {missing} missing" : "")
-                + (extra > 0 ? $"; {extra} not entitled" : "")
-                + ".");
-        }
-
-        var nextEpoch = record.KeyEpoch + 1;
         var revoked = grant.Clone();
         revoked.RevokedUnixMs = tx.Now;
         tx.Put(StateKeys.Grant(record.Id, granteeId), revoked);
-        var rotated = record.Clone();
-        rotated.KeyEpoch = nextEpoch;
-        // The new key goes to the remaining live grantees only: the earliest of their expiries.
-        rotated.HoldersExpireByUnixMs = remaining.Where(g => g.ExpiresUnixMs != 0).Select(g => g.ExpiresUnixMs).DefaultIfEmpty(0).Min();
-        tx.Put(StateKeys.Record(record.Id), rotated);
-        foreach (var key in rotatedKeys)
-        {
-            tx.Put(StateKeys.SealedKey(record.Id, nextEpoch, key.ReaderId), new SealedDataKey
-            {
-                RecordId = record.Id,
-                Epoch = nextEpoch,
-                ReaderId = key.ReaderId,
-                SealedKey = key.SealedKey,
-            });
-        }
+        var nextEpoch = KeyRotation.Apply(tx, record, remaining, rotatedKeys, escrowShares);
         if (!HoldsAnotherLiveGrant(tx, granteeId, record))
         {
             tx.Delete(StateKeys.DirectoryEntry(granteeId, record.OwnerId));

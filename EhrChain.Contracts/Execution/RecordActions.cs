@@ -34,6 +34,10 @@ internal static class RecordActions
         {
             return TxResults.Denied("Only a doctor may write a prescription.");
         }
+        if (Escrow.Check(tx.State.EmergencyConfig(), action.EscrowShares) is { } badEscrow)
+        {
+            return badEscrow;
+        }
         if (tx.State.Record(action.RecordId) is not null)
         {
             return TxResults.Reject(TxResultCode.AlreadyExists, "The record id is already taken.");
@@ -55,6 +59,7 @@ internal static class RecordActions
             ReaderId = tx.Signer.Id,
             SealedKey = action.OwnerSealedKey,
         });
+        Escrow.Store(tx, record.Id, 0, action.EscrowShares);
         var change = new Change { Kind = ChangeKind.RecordCreated, SubjectId = record.Id, KeyEpoch = 0 };
         Append(tx, record, action.InitialEntries, change);
         tx.RecordChange(StateKeys.RecordHistory(record.Id), change);
@@ -84,6 +89,11 @@ internal static class RecordActions
         {
             return TxResults.Reject(TxResultCode.StaleKeyEpoch,
                 "The grant of a reader who holds the current data key has expired; the owner must rotate the key (revoke that reader) before more entries are written.");
+        }
+        if (HoldersMayHaveLapsed(tx, record) && EmergencyActions.HoldsCurrentKeyAfterEnd(tx.State, record, tx.Now))
+        {
+            return TxResults.Reject(TxResultCode.StaleKeyEpoch,
+                "An ended emergency's doctor may hold the current data key; the owner must rotate the key (close the emergency with a new key) before more entries are written.");
         }
 
         var change = new Change { Kind = ChangeKind.EntriesAppended, SubjectId = record.Id, KeyEpoch = record.KeyEpoch };
@@ -141,11 +151,18 @@ internal static class RecordActions
     /// key is what keeps them unreadable by a party whose grant has lapsed.
     /// </summary>
     private static bool HasLapsedKeyHolder(TransactionContext tx, MedicalRecord record) =>
-        record.HoldersExpireByUnixMs != 0 && tx.Now >= record.HoldersExpireByUnixMs
+        HoldersMayHaveLapsed(tx, record)
         && tx.State.SealedKeys(record.Id, record.KeyEpoch)
             .Where(k => k.ReaderId != record.OwnerId)
             .Select(k => k.ReaderId)
             .Any(reader => tx.State.Grant(record.Id, reader) is not { } grant || !GrantLiveness.IsLive(grant, tx.Now));
+
+    /// <summary>
+    /// Before the earliest end among the current key's holders (grants with an expiry, and
+    /// emergencies, which lower it when they open and when they close) nobody can have lapsed.
+    /// </summary>
+    private static bool HoldersMayHaveLapsed(TransactionContext tx, MedicalRecord record) =>
+        record.HoldersExpireByUnixMs != 0 && tx.Now >= record.HoldersExpireByUnixMs;
 
     private static void Append(TransactionContext tx, MedicalRecord record, RepeatedField<NewEntry> entries, Change change)
     {

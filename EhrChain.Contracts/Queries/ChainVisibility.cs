@@ -77,7 +77,7 @@ public sealed class ChainVisibility
 
     private bool IsAdmin => _reader.Participant?.Role == ParticipantRole.Admin;
 
-    private static string? RecordOf(TransactionPayload payload) => payload.ActionCase switch
+    private string? RecordOf(TransactionPayload payload) => payload.ActionCase switch
     {
         TransactionPayload.ActionOneofCase.CreateMedicalRecord => payload.CreateMedicalRecord.RecordId,
         TransactionPayload.ActionOneofCase.GrantAccess => payload.GrantAccess.RecordId,
@@ -87,8 +87,16 @@ public sealed class ChainVisibility
         TransactionPayload.ActionOneofCase.UpdateAsset => payload.UpdateAsset.RecordId,
         TransactionPayload.ActionOneofCase.SharePrescription => payload.SharePrescription.RecordId,
         TransactionPayload.ActionOneofCase.DispensePrescription => payload.DispensePrescription.RecordId,
+        TransactionPayload.ActionOneofCase.EmergencyOpen => payload.EmergencyOpen.RecordId,
+        TransactionPayload.ActionOneofCase.EmergencyClose => RecordOfEmergency(payload.EmergencyClose.EmergencyId),
+        TransactionPayload.ActionOneofCase.EmergencyRelease => RecordOfEmergency(payload.EmergencyRelease.EmergencyId),
+        TransactionPayload.ActionOneofCase.EmergencyReview => RecordOfEmergency(payload.EmergencyReview.EmergencyId),
         _ => null,
     };
+
+    // The later steps of a break-glass name only the emergency; they are about its record.
+    private string? RecordOfEmergency(string emergencyId) =>
+        Core.Identifiers.IsValid(emergencyId) ? _state.Emergency(emergencyId)?.RecordId : null;
 
     /// <summary>The owner, or a live grantee now; an Admin reads record metadata through the typed queries, not the record's transactions.</summary>
     private bool MayReadRecord(string recordId)

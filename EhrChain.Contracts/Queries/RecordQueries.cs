@@ -49,6 +49,7 @@ public sealed class RecordQueries
         ReadQuery.QueryOneofCase.GetRecordHistory => Respond(GetRecordHistory(query.GetRecordHistory.RecordId), (r, v) => r.History = v),
         ReadQuery.QueryOneofCase.ListRecordGrants => Respond(ListRecordGrants(query.ListRecordGrants.RecordId), (r, v) => r.Grants = v),
         ReadQuery.QueryOneofCase.ListSharedPrescriptions => Respond(ListSharedPrescriptions(), (r, v) => r.Prescriptions = v),
+        ReadQuery.QueryOneofCase.ListEmergencies => Respond(new EmergencyQueries(_state, _reader, _now).List(query.ListEmergencies), (r, v) => r.Emergencies = v),
         _ => new ReadResponse { Status = ReadStatus.InvalidRequest, Reason = "The read request carries no known query." },
     };
 

@@ -49,6 +49,22 @@ public sealed class EhrState(IStateReader state)
 
     public IEnumerable<DirectoryEntry> Directory(string providerId) => Scan(StateKeys.DirectoryOf(providerId), Core.Wire.DirectoryEntry.Parser);
 
+    public EmergencyConfig? EmergencyConfig() => Get(StateKeys.EmergencyConfig(), Core.Wire.EmergencyConfig.Parser);
+
+    public Emergency? Emergency(string emergencyId) => Get(StateKeys.Emergency(emergencyId), Core.Wire.Emergency.Parser);
+
+    /// <summary>The latest emergency the doctor opened on the record, open or not.</summary>
+    public Emergency? LatestEmergency(string recordId, string doctorId) =>
+        Get(StateKeys.LatestEmergency(recordId, doctorId), EmergencyRef.Parser) is { } pointer ? Emergency(pointer.EmergencyId) : null;
+
+    public IEnumerable<Emergency> EmergenciesByPrefix(byte[] prefix) =>
+        Scan(prefix, EmergencyRef.Parser).Select(r => Emergency(r.EmergencyId)).OfType<Emergency>();
+
+    public EscrowShare? EscrowShare(string recordId, uint epoch, string trusteeId) =>
+        Get(StateKeys.EscrowShare(recordId, epoch, trusteeId), Core.Wire.EscrowShare.Parser);
+
+    public IEnumerable<TrusteeRelease> TrusteeReleases(string emergencyId) => Scan(StateKeys.TrusteeReleasesOf(emergencyId), TrusteeRelease.Parser);
+
     private T? Get<T>(byte[] key, MessageParser<T> parser) where T : class, IMessage<T>
     {
         var bytes = Reader.GetValue(key);

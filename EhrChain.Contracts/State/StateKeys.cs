@@ -22,6 +22,14 @@ namespace EhrChain.Contracts.State;
 /// m/membership                       ValidatorMembership (absent = the genesis validators)
 /// m/pending/{epoch}/{digest}         PendingValidatorChange (votes of one epoch)
 /// m/epoch/{epoch}                    ValidatorEpoch (from epoch 1 on)
+/// emergency/config                   EmergencyConfig (from the genesis file; absent = no break-glass)
+/// emergency/e/{emergency}            Emergency
+/// emergency/r/{record}/{emergency}   EmergencyRef (a record's emergencies)
+/// emergency/d/{doctor}/{emergency}   EmergencyRef (a doctor's emergencies)
+/// emergency/u/{emergency}            EmergencyRef (not reviewed yet; deleted by the review)
+/// emergency/h/{record}/{doctor}      EmergencyRef (the doctor's latest emergency on the record)
+/// emergency/s/{record}/{epoch}/{trustee}  EscrowShare (an epoch's key share, sealed to a trustee)
+/// emergency/x/{emergency}/{trustee}  TrusteeRelease (shares re-sealed to the emergency's doctor)
 /// </code>
 /// </summary>
 public static class StateKeys
@@ -49,6 +57,20 @@ public static class StateKeys
     public static byte[] PendingChangesOf(ulong epoch) => Key($"m/pending/{Number(epoch)}/");
     public static byte[] ValidatorEpoch(ulong epoch) => Key($"m/epoch/{Number(epoch)}");
     public static byte[] ValidatorEpochs() => Key("m/epoch/");
+
+    public static byte[] EmergencyConfig() => Key("emergency/config");
+    public static byte[] Emergency(string emergencyId) => Key($"emergency/e/{emergencyId}");
+    public static byte[] RecordEmergency(string recordId, string emergencyId) => Key($"emergency/r/{recordId}/{emergencyId}");
+    public static byte[] RecordEmergencies(string recordId) => Key($"emergency/r/{recordId}/");
+    public static byte[] DoctorEmergency(string doctorId, string emergencyId) => Key($"emergency/d/{doctorId}/{emergencyId}");
+    public static byte[] DoctorEmergencies(string doctorId) => Key($"emergency/d/{doctorId}/");
+    public static byte[] UnreviewedEmergency(string emergencyId) => Key($"emergency/u/{emergencyId}");
+    public static byte[] UnreviewedEmergencies() => Key("emergency/u/");
+    public static byte[] LatestEmergency(string recordId, string doctorId) => Key($"emergency/h/{recordId}/{doctorId}");
+    public static byte[] EscrowShare(string recordId, uint epoch, string trusteeId) => Key($"emergency/s/{recordId}/{Number(epoch)}/{trusteeId}");
+    public static byte[] EscrowSharesOf(string recordId) => Key($"emergency/s/{recordId}/");
+    public static byte[] TrusteeRelease(string emergencyId, string trusteeId) => Key($"emergency/x/{emergencyId}/{trusteeId}");
+    public static byte[] TrusteeReleasesOf(string emergencyId) => Key($"emergency/x/{emergencyId}/");
 
     /// <summary>History index key of a record: every change to it, in chain order.</summary>
     public static byte[] RecordHistory(string recordId) => Key($"record/{recordId}");

@@ -20,13 +20,16 @@ public sealed class GenesisFile
 {
     public const int CurrentVersion = 1;
 
-    public GenesisFile(string chainId, DateTimeOffset createdAt, IReadOnlyList<GenesisValidator> validators, GenesisAdmin admin)
+    /// <summary>The break-glass trustees and settings are optional: a network without them cannot open emergencies.</summary>
+    public GenesisFile(string chainId, DateTimeOffset createdAt, IReadOnlyList<GenesisValidator> validators, GenesisAdmin admin, GenesisEmergency? emergency = null)
     {
         ChainId = Identifiers.Require(chainId, "Chain id");
         CreatedAt = createdAt;
         Validators = validators ?? throw new ArgumentNullException(nameof(validators));
         Admin = admin ?? throw new ArgumentNullException(nameof(admin));
+        Emergency = emergency;
         Validate();
+        emergency?.Validate(admin);
         Hash = Hash.Compute(Encoding.UTF8.GetBytes(ToJson()));
     }
 
@@ -34,6 +37,7 @@ public sealed class GenesisFile
     public DateTimeOffset CreatedAt { get; }
     public IReadOnlyList<GenesisValidator> Validators { get; }
     public GenesisAdmin Admin { get; }
+    public GenesisEmergency? Emergency { get; }
 
     /// <summary>SHA-256 of the canonical JSON (as <see cref="ToJson"/> writes it), not of the file's bytes.</summary>
     public Hash Hash { get; }
@@ -93,8 +97,32 @@ public sealed class GenesisFile
             document.Admin.Name ?? document.Admin.Id!,
             SigningPublicKey.FromBase64(document.Admin.SigningPublicKey ?? ""),
             EncryptionPublicKey.FromBase64(document.Admin.EncryptionPublicKey ?? ""));
-        return new GenesisFile(document.ChainId ?? "", document.CreatedAt, validators, admin);
+        return new GenesisFile(document.ChainId ?? "", document.CreatedAt, validators, admin, ParseEmergency(document.Emergency));
     }
+
+    private static GenesisEmergency? ParseEmergency(GenesisEmergencyDocument? document)
+    {
+        if (document is null)
+        {
+            return null;
+        }
+        var trustees = (document.Trustees ?? []).Select(t => new GenesisTrustee(
+            Identifiers.Require(t.Id, "Trustee id"),
+            SigningPublicKey.FromBase64(t.SigningPublicKey ?? ""),
+            EncryptionPublicKey.FromBase64(t.EncryptionPublicKey ?? ""))).ToList();
+        return new GenesisEmergency(
+            trustees,
+            document.Threshold,
+            Minutes(document.DefaultDurationMinutes, "defaultDurationMinutes"),
+            Minutes(document.MaxDurationMinutes, "maxDurationMinutes"),
+            Minutes(document.ReviewWindowMinutes, "reviewWindowMinutes"));
+    }
+
+    // Bounded before conversion, so a hostile number is a FormatException and not an overflow.
+    private static TimeSpan Minutes(long value, string name) =>
+        value is > 0 and <= 366L * 24 * 60
+            ? TimeSpan.FromMinutes(value)
+            : throw new FormatException($"emergency: {name} {value} is not between 1 and {366L * 24 * 60}.");
 
     private void Validate()
     {
@@ -132,6 +160,19 @@ public sealed class GenesisFile
             SigningPublicKey = Admin.SigningKey.ToBase64(),
             EncryptionPublicKey = Admin.EncryptionKey.ToBase64(),
         },
+        Emergency = Emergency is not { } emergency ? null : new GenesisEmergencyDocument
+        {
+            Threshold = emergency.Threshold,
+            DefaultDurationMinutes = (long)emergency.DefaultDuration.TotalMinutes,
+            MaxDurationMinutes = (long)emergency.MaxDuration.TotalMinutes,
+            ReviewWindowMinutes = (long)emergency.ReviewWindow.TotalMinutes,
+            Trustees = emergency.Trustees.Select(t => new GenesisTrusteeDocument
+            {
+                Id = t.Id,
+                SigningPublicKey = t.SigningKey.ToBase64(),
+                EncryptionPublicKey = t.EncryptionKey.ToBase64(),
+            }).ToList(),
+        },
     };
 }
 
@@ -142,6 +183,27 @@ internal sealed class GenesisDocument
     public DateTimeOffset CreatedAt { get; set; }
     public List<GenesisValidatorDocument>? Validators { get; set; }
     public GenesisAdminDocument? Admin { get; set; }
+
+    // Absent from the JSON, and so from the hash, when a network has no emergency trustees:
+    // genesis files written before break-glass keep their hash.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GenesisEmergencyDocument? Emergency { get; set; }
+}
+
+internal sealed class GenesisEmergencyDocument
+{
+    public int Threshold { get; set; }
+    public long DefaultDurationMinutes { get; set; }
+    public long MaxDurationMinutes { get; set; }
+    public long ReviewWindowMinutes { get; set; }
+    public List<GenesisTrusteeDocument>? Trustees { get; set; }
+}
+
+internal sealed class GenesisTrusteeDocument
+{
+    public string? Id { get; set; }
+    public string? SigningPublicKey { get; set; }
+    public string? EncryptionPublicKey { get; set; }
 }
 
 internal sealed class GenesisValidatorDocument

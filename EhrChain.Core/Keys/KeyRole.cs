@@ -1,6 +1,6 @@
 namespace EhrChain.Core.Keys;
 
-/// <summary>Who a key file belongs to: one of the participant roles, or a validator node.</summary>
+/// <summary>Who a key file belongs to: one of the participant roles, a validator node, or an emergency trustee.</summary>
 public enum KeyRole
 {
     Patient,
@@ -14,4 +14,7 @@ public enum KeyRole
 
     /// <summary>Reads the prescriptions shared with it and records their dispensing, once an Admin enrols it.</summary>
     Pharmacist,
+
+    /// <summary>An organisation's break-glass emergency key, named in the genesis file; signs releases only.</summary>
+    Trustee,
 }

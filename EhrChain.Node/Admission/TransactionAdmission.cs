@@ -69,6 +69,11 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
             AdmitVote(view, payload, transaction);
             return (bytes, txId);
         }
+        if (payload.ActionCase == TransactionPayload.ActionOneofCase.EmergencyRelease)
+        {
+            AdmitRelease(view, payload, transaction);
+            return (bytes, txId);
+        }
         var signer = new EhrState(view).Participant(payload.SignerId);
         if (signer is null)
         {
@@ -100,6 +105,18 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
             || !key.Verify(SigningDomain.Transaction, transaction.Payload.Span, transaction.Signature.Span))
         {
             throw ApiErrors.Create(StatusCode.Unauthenticated, "BAD_SIGNATURE", $"The signature is not validator {validator.Id}'s signature of this payload.");
+        }
+    }
+
+    /// <summary>A release is signed by an emergency trustee's key, which the genesis block put in the state's emergency settings.</summary>
+    private static void AdmitRelease(IStateReader view, TransactionPayload payload, SignedTransaction transaction)
+    {
+        var trustee = new EhrState(view).EmergencyConfig()?.Trustees.FirstOrDefault(t => t.Id == payload.SignerId)
+            ?? throw ApiErrors.Create(StatusCode.Unauthenticated, "UNKNOWN_SIGNER", $"'{ApiErrors.Quote(payload.SignerId)}' is not an emergency trustee; only trustees release keys.");
+        if (!SigningPublicKey.TryFromBytes(trustee.SigningPublicKey.Span, out var key)
+            || !key.Verify(SigningDomain.Transaction, transaction.Payload.Span, transaction.Signature.Span))
+        {
+            throw ApiErrors.Create(StatusCode.Unauthenticated, "BAD_SIGNATURE", $"The signature is not trustee {trustee.Id}'s signature of this payload.");
         }
     }
 

@@ -190,6 +190,9 @@ public sealed partial class LedgerService(
     public override Task<PatientList> ListPatients(SignedReadRequest request, ServerCallContext context) =>
         Read(request, context, ReadQuery.QueryOneofCase.ListProviderPatients, r => r.Patients);
 
+    public override Task<EmergencyList> ListEmergencies(SignedReadRequest request, ServerCallContext context) =>
+        Read(request, context, ReadQuery.QueryOneofCase.ListEmergencies, r => r.Emergencies);
+
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<BlockEvent> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -26,6 +26,16 @@ public sealed class NodeOptions
 
     public string GenesisFile { get; set; } = "";
 
+    /// <summary>
+    /// This organisation's emergency trustee key file (one of the genesis file's trustees), if
+    /// this node is to release its shares for every emergency it sees opened; empty: it releases
+    /// nothing, and the trustee releases by hand or from another machine.
+    /// </summary>
+    public string EmergencyKeyFile { get; set; } = "";
+
+    /// <summary>The environment variable holding the emergency key file's passphrase, when it has one.</summary>
+    public string? EmergencyKeyPassphraseEnv { get; set; }
+
     /// <summary>Where the node's RocksDB lives.</summary>
     public string DataDirectory { get; set; } = "";
 

@@ -119,6 +119,13 @@ public static class NodeHost
             settings.Genesis.CreatedAt.ToUnixTimeMilliseconds())));
         services.AddHostedService<NodeLifetime>();
         services.AddHostedService<MetricsSampler>();
+        if (settings.EmergencyKeys is { } trustee)
+        {
+            services.AddHostedService(sp => new Emergency.EmergencyReleaser(
+                trustee, sp.GetRequiredService<IChainStore>(), sp.GetRequiredService<ChainEvents>(), sp.GetRequiredService<TransactionAdmission>(),
+                sp.GetRequiredService<ConsensusDriver>(), settings.Genesis, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<Emergency.EmergencyReleaser>>()));
+        }
 
         services.AddSingleton(inputLimits);
         services.AddSingleton<RefusalLog>();

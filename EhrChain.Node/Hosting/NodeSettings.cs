@@ -22,7 +22,8 @@ internal sealed record NodeSettings(
     IPEndPoint ClientEndpoint,
     IPEndPoint PeerEndpoint,
     IPEndPoint? MetricsEndpoint,
-    TlsFiles? Tls)
+    TlsFiles? Tls,
+    KeyFile? EmergencyKeys)
 {
     /// <summary>Throws <see cref="NodeConfigurationException"/> naming the first bad setting.</summary>
     public static NodeSettings Load(IConfiguration configuration)
@@ -76,7 +77,31 @@ internal sealed record NodeSettings(
         Require(metrics is null || (metrics.Port != client.Port && metrics.Port != peer.Port), "Node:MetricsListen must use a port of its own.");
 
         return new NodeSettings(node, admission, consensus, peers, genesis, new NodeIdentity(node.Id, keys),
-            node.Resolve(node.DataDirectory), client, peer, metrics, LoadTls(node));
+            node.Resolve(node.DataDirectory), client, peer, metrics, LoadTls(node), LoadEmergencyKeys(node, genesis));
+    }
+
+    /// <summary>The trustee key is checked against the genesis file's trustees, so a wrong file stops start-up instead of releasing nothing.</summary>
+    private static KeyFile? LoadEmergencyKeys(NodeOptions node, GenesisFile genesis)
+    {
+        if (string.IsNullOrWhiteSpace(node.EmergencyKeyFile))
+        {
+            return null;
+        }
+        KeyFile keys;
+        try
+        {
+            var passphrase = string.IsNullOrEmpty(node.EmergencyKeyPassphraseEnv) ? null : Environment.GetEnvironmentVariable(node.EmergencyKeyPassphraseEnv);
+            keys = KeyFile.Load(node.Resolve(node.EmergencyKeyFile), passphrase);
+        }
+        catch (KeyFileException e)
+        {
+            throw new NodeConfigurationException($"Node:EmergencyKeyFile: {e.Message}", e);
+        }
+        var trustee = genesis.Emergency?.FindTrustee(keys.Id);
+        Require(trustee is not null, $"Node:EmergencyKeyFile: '{keys.Id}' is not an emergency trustee in the genesis file.");
+        Require(trustee!.SigningKey.Equals(keys.Signing.PublicKey) && trustee.EncryptionKey.Equals(keys.Encryption.PublicKey),
+            $"Node:EmergencyKeyFile: the keys do not match trustee '{keys.Id}' in the genesis file.");
+        return keys;
     }
 
     /// <summary>Null only when Node:Insecure is explicitly true; missing TLS settings never fall back to plaintext.</summary>

@@ -39,6 +39,10 @@ public sealed class ClusterScenarioTests
             Assert.That(outcome.PharmacistRecordReadRefused, Is.EqualTo("ACCESS_DENIED"));
             Assert.That(outcome.SecondDispensingRefused, Is.EqualTo("ALREADY_EXISTS"));
             Assert.That(outcome.PatientReadEntries, Is.EqualTo(6));
+            Assert.That(outcome.EmergencyDoctorReadEntries, Is.EqualTo(6), "break-glass: the released keys open every epoch");
+            Assert.That(outcome.PatientSawEmergency, Is.True);
+            Assert.That(outcome.EmergencyReviewed, Is.True);
+            Assert.That(outcome.EmergencyDoctorReadRefusedAfter, Is.EqualTo("ACCESS_DENIED"));
             Assert.That(outcome.HeadHashes, Has.Count.EqualTo(4));
             Assert.That(outcome.AllNodesAgree, Is.True, string.Join(Environment.NewLine, lines));
         }

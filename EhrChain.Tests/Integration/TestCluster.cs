@@ -82,7 +82,9 @@ internal sealed class TestCluster : IAsyncDisposable
     public string CaPath => System.IO.Path.Combine(_directory.Path, "tls", "ca.crt");
 
     /// <summary>Each node's client address with the trust to reach it (TLS with <see cref="CaPath"/>); prints as host:port.</summary>
-    public IReadOnlyList<NodeTarget> Addresses => _layout.Select(n => Insecure ? NodeTarget.Plaintext(n.ClientAddress) : NodeTarget.Tls(n.ClientAddress, CaPath)).ToList();
+    public IReadOnlyList<NodeTarget> Addresses => _layout.Select(n => (Insecure ? NodeTarget.Plaintext(n.ClientAddress) : NodeTarget.Tls(n.ClientAddress, CaPath)) with { GenesisFile = GenesisPath }).ToList();
+
+    public string GenesisPath => System.IO.Path.Combine(_directory.Path, "genesis.json");
 
     /// <summary>host:port of node <paramref name="index"/>'s peer listener.</summary>
     public string PeerAddress(int index) => _peerAddresses[index];

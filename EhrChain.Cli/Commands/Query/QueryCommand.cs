@@ -33,6 +33,7 @@ internal static class QueryCommand
             Grants(session),
             Patients(session),
             PrescriptionQuery.Create(session),
+            EmergencyQueryCommand.Create(session),
             Transaction(session),
             Block(session),
         };
@@ -94,7 +95,9 @@ internal static class QueryCommand
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
         {
             var view = await s.RecordAsync(Resolve(parse.GetRequiredValue(id)), ct).ConfigureAwait(false);
-            var entries = view.ReaderKeys.Count == 0 ? [] : s.Client.Decrypt(view);
+            // A break-glass doctor holds no sealed key: the keys are the trustees' released shares, combined here.
+            var keys = view.ReaderKeys.Count != 0 ? s.Client.OpenKeys(view) : await s.EmergencyKeysAsync(view.Record.Id, ct).ConfigureAwait(false);
+            var entries = keys is null ? [] : view.Entries.Select(e => EhrChain.Contracts.Client.EhrClient.Decrypt(keys, e)).ToList();
             var json = ToJson(view.Record);
             json["entries"] = new JsonArray(entries.Select(e => (JsonNode)new JsonObject
             {
@@ -110,10 +113,14 @@ internal static class QueryCommand
             {
                 var r = view.Record;
                 text.Say($"Record {Describe(r.Id)} of {Describe(r.OwnerId)}, created {Time(r.CreatedUnixMs)}, key epoch {r.KeyEpoch}, {r.EntryCount} entries");
-                if (view.ReaderKeys.Count == 0)
+                if (keys is null)
                 {
                     text.Say("  (metadata only: you hold no key to this record's entries)");
                     return;
+                }
+                if (view.ReaderKeys.Count == 0)
+                {
+                    text.Say("  (break-glass: read with the keys the emergency trustees released to you; every step is in the record's history)");
                 }
                 text.Table(["#", "kind", "author", "time", "epoch", "content"], entries.Select(e => new[]
                 {
@@ -173,6 +180,9 @@ internal static class QueryCommand
             ChangeKind.EntriesAppended => string.Join(", ", change.EntryKinds.Select(EntryArguments.NameOf)),
             ChangeKind.AccessGranted or ChangeKind.AccessRevoked => $"{Describe(change.GranteeId)} (epoch {change.KeyEpoch})",
             ChangeKind.PrescriptionShared or ChangeKind.PrescriptionDispensed => $"entry {string.Join(", ", change.EntryIndices)}, {Describe(change.GranteeId)}",
+            ChangeKind.EmergencyOpened or ChangeKind.EmergencyReleased => $"{change.EmergencyId} by {Describe(change.GranteeId)}",
+            ChangeKind.EmergencyClosed when change.EmergencyOutcome != EmergencyOutcome.Unspecified => $"{change.EmergencyId} reviewed: {change.EmergencyOutcome.ToString().ToLowerInvariant()}",
+            ChangeKind.EmergencyClosed => $"{change.EmergencyId} closed (epoch {change.KeyEpoch})",
             _ => "",
         };
 

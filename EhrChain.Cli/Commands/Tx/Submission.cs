@@ -8,10 +8,13 @@ namespace EhrChain.Cli.Commands.Tx;
 /// <summary>Submits a transaction and reports it: its id, or with --wait the block it landed in.</summary>
 internal static class Submission
 {
-    public static async Task<int> SubmitAsync(LedgerSession session, CliOutput cli, SignedTransaction transaction, bool wait, string what, CancellationToken cancellationToken)
+    /// <summary>Submits and reports; <paramref name="extra"/> adds fields to --output json (the text names them in <paramref name="what"/>).</summary>
+    public static async Task<int> SubmitAsync(LedgerSession session, CliOutput cli, SignedTransaction transaction, bool wait, string what, CancellationToken cancellationToken, JsonObject? extra = null)
     {
         var response = await session.SubmitAsync(transaction, wait, cancellationToken).ConfigureAwait(false);
-        var json = new JsonObject { ["txId"] = response.TxId, ["committed"] = response.Receipt is not null };
+        var json = extra ?? [];
+        json["txId"] = response.TxId;
+        json["committed"] = response.Receipt is not null;
         if (response.Receipt is { } receipt)
         {
             json["height"] = receipt.Height;

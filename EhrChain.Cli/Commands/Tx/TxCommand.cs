@@ -32,6 +32,7 @@ internal static class TxCommand
             Revoke(session, lab: false),
             Revoke(session, lab: true),
             PrescriptionCommands.Create(session),
+            EmergencyTxCommand.Create(session),
         };
     }
 

@@ -10,5 +10,8 @@ internal static class Query
     public static ReadQuery RecordsOf(string patientId) => new() { ListPatientRecords = new ListPatientRecordsQuery { PatientId = patientId } };
     public static ReadQuery PatientsOf(string providerId) => new() { ListProviderPatients = new ListProviderPatientsQuery { ProviderId = providerId } };
     public static ReadQuery History(string recordId) => new() { GetRecordHistory = new GetRecordHistoryQuery { RecordId = recordId } };
+    public static ReadQuery EmergenciesOfRecord(string recordId) => new() { ListEmergencies = new ListEmergenciesQuery { RecordId = recordId } };
+    public static ReadQuery EmergenciesOfDoctor(string doctorId) => new() { ListEmergencies = new ListEmergenciesQuery { DoctorId = doctorId } };
+    public static ReadQuery UnreviewedEmergencies() => new() { ListEmergencies = new ListEmergenciesQuery { Unreviewed = true } };
     public static ReadQuery Grants(string recordId) => new() { ListRecordGrants = new ListRecordGrantsQuery { RecordId = recordId } };
 }

@@ -34,7 +34,8 @@ internal sealed class TestNetwork : IDisposable
         Genesis = genesis;
         _directory = directory;
         Clock = new FakeTimeProvider(Start);
-        Admin = new Actor(adminKeys, new EhrClient(adminKeys, ChainId, Clock));
+        Escrow = EmergencyEscrow.FromGenesis(genesis);
+        Admin = ActorFor(adminKeys);
         Producer = new BlockProducer(store, new EhrExecutor(ChainId, genesis.Validators));
         GenesisBlock.Initialise(store, genesis);
     }
@@ -44,6 +45,12 @@ internal sealed class TestNetwork : IDisposable
     public FakeTimeProvider Clock { get; }
     public Actor Admin { get; }
     public BlockProducer Producer { get; }
+
+    /// <summary>The genesis file's emergency trustees, which every client splits new keys among; null without them.</summary>
+    public EmergencyEscrow? Escrow { get; }
+
+    /// <summary>The trustees' key files, for a network made by <see cref="WithTrustees"/>.</summary>
+    public IReadOnlyList<KeyFile> TrusteeKeys { get; private init; } = [];
 
     public static TestNetwork InMemory() => Create(new MemoryChainStore(), null);
 
@@ -58,14 +65,31 @@ internal sealed class TestNetwork : IDisposable
     public static TestNetwork On(IChainStore store, GenesisFile genesis, KeyFile adminKeys, string? directory = null) =>
         new(store, genesis, adminKeys, directory);
 
-    public static (GenesisFile Genesis, KeyFile AdminKeys) NewGenesis()
+    public static (GenesisFile Genesis, KeyFile AdminKeys) NewGenesis(GenesisEmergency? emergency = null)
     {
         var admin = KeyFile.Generate("admin", KeyRole.Admin);
         var validators = Enumerable.Range(0, 4).Select(i => new GenesisValidator(
             $"node-{i}", $"127.0.0.1:{7000 + i}", SigningKeyPair.Generate().PublicKey, EncryptionKeyPair.Generate().PublicKey)).ToList();
         var genesis = new GenesisFile(ChainId, Start, validators,
-            new GenesisAdmin(admin.Id, "The Admin", admin.Signing.PublicKey, admin.Encryption.PublicKey));
+            new GenesisAdmin(admin.Id, "The Admin", admin.Signing.PublicKey, admin.Encryption.PublicKey), emergency);
         return (genesis, admin);
+    }
+
+    /// <summary>On RocksDB, with <paramref name="trustees"/> emergency trustees of which <paramref name="threshold"/> open a key, and the default durations.</summary>
+    public static TestNetwork WithTrustees(int trustees = 4, int threshold = 2)
+    {
+        var keys = Enumerable.Range(0, trustees).Select(i => KeyFile.Generate($"node-{i}.emergency", KeyRole.Trustee)).ToList();
+        var emergency = GenesisEmergency.WithDefaults(keys.Select(k => new GenesisTrustee(k.Id, k.Signing.PublicKey, k.Encryption.PublicKey)).ToList());
+        var (genesis, admin) = NewGenesis(new GenesisEmergency(emergency.Trustees, threshold, emergency.DefaultDuration, emergency.MaxDuration, emergency.ReviewWindow));
+        var directory = Path.Combine(Path.GetTempPath(), "ehrchain-contracts-" + Guid.NewGuid().ToString("N"));
+        return new TestNetwork(RocksChainStore.Open(directory), genesis, admin, directory) { TrusteeKeys = keys };
+    }
+
+    /// <summary>Trustee <paramref name="index"/>'s release for an emergency, built from the state as its node would, or null if it has nothing to release.</summary>
+    public SignedTransaction? ReleaseBy(int index, string emergencyId)
+    {
+        using var view = Store.OpenView();
+        return new TrusteeReleases(TrusteeKeys[index], ChainId, Clock).Release(view, emergencyId, Clock.GetUtcNow());
     }
 
     private static TestNetwork Create(IChainStore store, string? directory)
@@ -79,6 +103,7 @@ internal sealed class TestNetwork : IDisposable
     public Actor Laboratory(string id) => Enrol(id, KeyRole.Laboratory);
     public Actor Pharmacist(string id) => Enrol(id, KeyRole.Pharmacist);
     public Actor SecondAdmin(string id) => Enrol(id, KeyRole.Admin);
+    public Actor Auditor(string id) => Enrol(id, KeyRole.Auditor);
 
     /// <summary>A participant with keys but not enrolled on the chain.</summary>
     public Actor Stranger(string id, KeyRole role = KeyRole.Patient) => ActorFor(KeyFile.Generate(id, role));
@@ -97,7 +122,7 @@ internal sealed class TestNetwork : IDisposable
         return new EhrState(view).Participant(participantId) is not null;
     }
 
-    public Actor ActorFor(KeyFile keys) => new(keys, new EhrClient(keys, ChainId, Clock));
+    public Actor ActorFor(KeyFile keys) => new(keys, new EhrClient(keys, ChainId, Clock, escrow: Escrow));
 
     public Actor Enrol(string id, KeyRole role)
     {
