@@ -48,6 +48,7 @@ public sealed class RecordQueries
         ReadQuery.QueryOneofCase.ListProviderPatients => Respond(ListProviderPatients(query.ListProviderPatients.ProviderId), (r, v) => r.Patients = v),
         ReadQuery.QueryOneofCase.GetRecordHistory => Respond(GetRecordHistory(query.GetRecordHistory.RecordId), (r, v) => r.History = v),
         ReadQuery.QueryOneofCase.ListRecordGrants => Respond(ListRecordGrants(query.ListRecordGrants.RecordId), (r, v) => r.Grants = v),
+        ReadQuery.QueryOneofCase.GetAccessLog => Respond(GetAccessLog(query.GetAccessLog.RecordId), (r, v) => r.AccessLog = v),
         _ => new ReadResponse { Status = ReadStatus.InvalidRequest, Reason = "The read request carries no known query." },
     };
 
@@ -169,6 +170,33 @@ public sealed class RecordQueries
         var list = new GrantList();
         list.Grants.AddRange(_state.Grants(record.Id));
         return QueryResult.Ok(list);
+    }
+
+    /// <summary>
+    /// Who read a record: the owner sees every entry; anyone else who read it sees only their own
+    /// reads (what they did, nothing of who else reads); an Admin never, since the log is who
+    /// treats the patient.
+    /// </summary>
+    public QueryResult<AccessLog> GetAccessLog(string recordId)
+    {
+        var record = Lookup(recordId, _state.Record);
+        if (record is null)
+        {
+            return QueryResult.NotFound<AccessLog>($"No medical record '{recordId}' exists.");
+        }
+        if (IsAdmin)
+        {
+            return QueryResult.Denied<AccessLog>($"An Admin may not read the access log of record '{record.Id}'; only its owner may.");
+        }
+        var log = new AccessLog();
+        log.Records.AddRange(record.OwnerId == _reader.Id
+            ? _state.AccessLog(record.Id)
+            : _state.AccessLog(record.Id).Where(r => r.Entry.ReaderId == _reader.Id));
+        if (record.OwnerId != _reader.Id && log.Records.Count == 0)
+        {
+            return QueryResult.Denied<AccessLog>($"{_reader.Id} is not the owner of record '{record.Id}' and has no read of it recorded.");
+        }
+        return QueryResult.Ok(log);
     }
 
     /// <summary>

@@ -19,6 +19,7 @@ namespace EhrChain.Contracts.State;
 /// m/membership                       ValidatorMembership (absent = the genesis validators)
 /// m/pending/{epoch}/{digest}         PendingValidatorChange (votes of one epoch)
 /// m/epoch/{epoch}                    ValidatorEpoch (from epoch 1 on)
+/// access/{record}/{height}/{position}/{index}   AccessLogRecord (who read the record, in chain order)
 /// </code>
 /// </summary>
 public static class StateKeys
@@ -42,6 +43,12 @@ public static class StateKeys
     public static byte[] PendingChangesOf(ulong epoch) => Key($"m/pending/{Number(epoch)}/");
     public static byte[] ValidatorEpoch(ulong epoch) => Key($"m/epoch/{Number(epoch)}");
     public static byte[] ValidatorEpochs() => Key("m/epoch/");
+
+    /// <summary>One read of a record, where the chain put its entry: the log scans in chain order.</summary>
+    public static byte[] AccessLogEntry(string recordId, ulong height, uint position, uint index) =>
+        Key($"access/{recordId}/{Number(height)}/{Number(position)}/{Number(index)}");
+
+    public static byte[] AccessLogOf(string recordId) => Key($"access/{recordId}/");
 
     /// <summary>History index key of a record: every change to it, in chain order.</summary>
     public static byte[] RecordHistory(string recordId) => Key($"record/{recordId}");
