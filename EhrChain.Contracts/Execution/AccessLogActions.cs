@@ -17,8 +17,7 @@ internal static class AccessLogActions
     /// <summary>Entries per transaction: a node flushes at most this many at once (AccessLog:BatchMaxEntries).</summary>
     public const int MaxEntries = 1024;
 
-    /// <summary>The largest read request kept as evidence; a signed read of one record is about 150 bytes.</summary>
-    public const int MaxReadRequestBytes = 2048;
+    private const int MaxReadRequestBytes = Queries.AccessLogEntries.MaxReadRequestBytes;
 
     /// <summary>How far a read's time may be ahead of the block time: the answering node's clock against the primary's.</summary>
     public const long MaxClockSkewMs = 5 * 60 * 1000;

@@ -16,6 +16,9 @@ namespace EhrChain.Contracts.Queries;
 /// </summary>
 public static class AccessLogEntries
 {
+    /// <summary>The largest read request kept as evidence (a signed read of one record is about 150 bytes); a node refuses to answer a larger one with content.</summary>
+    public const int MaxReadRequestBytes = 2048;
+
     /// <summary>The entry a read of <paramref name="recordId"/>'s content leaves, or null when the reader gets no content.</summary>
     public static AccessLogEntry? ForRecordRead(IStateReader state, string recordId, string readerId, DateTimeOffset now, AccessKind kind, SignedReadRequest request, string nodeId)
     {
