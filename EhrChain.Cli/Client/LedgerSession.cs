@@ -97,6 +97,9 @@ internal sealed class LedgerSession : IDisposable
     public async Task<GrantList> GrantsAsync(string recordId, CancellationToken cancellationToken) =>
         await Ledger.ListGrantsAsync(Client.Read(new ReadQuery { ListRecordGrants = new ListRecordGrantsQuery { RecordId = recordId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 
+    public async Task<AccessLog> AccessLogAsync(string recordId, CancellationToken cancellationToken) =>
+        await Ledger.GetAccessLogAsync(Client.Read(new ReadQuery { GetAccessLog = new GetAccessLogQuery { RecordId = recordId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
+
     public async Task<PatientList> PatientsAsync(string providerId, CancellationToken cancellationToken) =>
         await Ledger.ListPatientsAsync(Client.Read(new ReadQuery { ListProviderPatients = new ListProviderPatientsQuery { ProviderId = providerId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 

@@ -13,9 +13,9 @@ namespace EhrChain.Cli.Demo;
 /// laboratory; the patient creates a record and grants doctor A and the lab, handing them the
 /// profile key; both write; doctor B is refused and sees the patient's profile only sealed; the
 /// patient revokes doctor A, who is then refused, cannot decrypt what is written afterwards and
-/// is no longer handed the profile key; the patient reads the history; every node holds the same
-/// head. Ids on the chain are opaque; the names people use are local aliases. Each participant
-/// talks to a different node, so every step also crosses the network.
+/// is no longer handed the profile key; the patient reads the history and who read the record;
+/// every node holds the same head. Ids on the chain are opaque; the names people use are local
+/// aliases. Each participant talks to a different node, so every step also crosses the network.
 /// </summary>
 internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admin, string keysDirectory, Action<string> say, TimeSpan timeout)
 {
@@ -117,9 +117,37 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
         }
         outcome.HistoryChanges = history.Changes.Count;
 
-        say("8. Every node holds the same chain.");
+        say("8. The patient reads who read the record: each node logs the reads it answered, in node-signed transactions.");
+        var log = await AccessLogAsync(patient, recordId, [doctorAKeys.Id, labKeys.Id, patient.Id], cancellationToken).ConfigureAwait(false);
+        foreach (var read in log.Records)
+        {
+            var basis = read.Entry.Basis == AccessBasis.Owner ? "as owner" : "under a grant";
+            say($"   {DateTimeOffset.FromUnixTimeMilliseconds(read.Entry.ReadUnixMs):HH:mm:ss.fff} {Name(read.Entry.ReaderId),-9} via {read.Entry.NodeId} {basis} (block {read.Height})");
+        }
+        outcome.AccessLogReaders.AddRange(log.Records.Select(r => r.Entry.ReaderId).Distinct());
+        outcome.AccessLogHasRefusedReader = log.Records.Any(r => r.Entry.ReaderId == doctorBKeys.Id);
+
+        say("9. Every node holds the same chain.");
         outcome.HeadHashes = await HeadsAsync(cancellationToken).ConfigureAwait(false);
         return outcome;
+    }
+
+    /// <summary>
+    /// The record's access log once every expected reader's reads are on it: nodes submit their
+    /// entries within a flush interval (500 ms), so the patient's node may need a moment.
+    /// </summary>
+    private async Task<AccessLog> AccessLogAsync(LedgerSession owner, string recordId, IReadOnlyList<string> readers, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.Add(timeout);
+        while (true)
+        {
+            var log = await owner.AccessLogAsync(recordId, cancellationToken).ConfigureAwait(false);
+            if (readers.All(r => log.Records.Any(e => e.Entry.ReaderId == r)) || DateTime.UtcNow > deadline)
+            {
+                return log;
+            }
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Prints the participant's profile as <paramref name="reader"/> can open it; returns the name, or null when it stays sealed.</summary>
@@ -240,6 +268,11 @@ internal sealed class DemoOutcome
     public string RecordId { get; set; } = "";
     public int PatientReadEntries { get; set; }
     public int HistoryChanges { get; set; }
+
+    /// <summary>Who the patient's access log says read the record.</summary>
+    public List<string> AccessLogReaders { get; } = [];
+
+    public bool AccessLogHasRefusedReader { get; set; }
     public IReadOnlyList<string> HeadHashes { get; set; } = [];
 
     public bool AllNodesAgree => HeadHashes.Count > 0 && HeadHashes.Distinct().Count() == 1;
@@ -247,5 +280,6 @@ internal sealed class DemoOutcome
     public bool Succeeded =>
         LabRefusedDiagnosis is not null && DoctorBReadRefused is not null && DoctorBWriteRefused is not null
         && RevokedDoctorWriteRefused is not null && RevokedDoctorReadRefused is not null && RevokedDoctorCannotDecrypt
-        && DoctorASawPatientName && DoctorBSawProfileSealed && RevokedDoctorLostProfileKey && AllNodesAgree;
+        && DoctorASawPatientName && DoctorBSawProfileSealed && RevokedDoctorLostProfileKey && AllNodesAgree
+        && AccessLogReaders.Count == 3 && !AccessLogHasRefusedReader;
 }
