@@ -133,20 +133,24 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
     }
 
     /// <summary>
-    /// The record's access log once every expected reader's reads are on it: nodes submit their
-    /// entries within a flush interval (500 ms), so the patient's node may need a moment.
+    /// The record's access log once every expected reader is on it and it has stopped growing:
+    /// each node submits its entries within a flush interval (500 ms), so the last reads may
+    /// still be on their way to a block when the first arrive.
     /// </summary>
     private async Task<AccessLog> AccessLogAsync(LedgerSession owner, string recordId, IReadOnlyList<string> readers, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow.Add(timeout);
+        var previous = -1;
         while (true)
         {
             var log = await owner.AccessLogAsync(recordId, cancellationToken).ConfigureAwait(false);
-            if (readers.All(r => log.Records.Any(e => e.Entry.ReaderId == r)) || DateTime.UtcNow > deadline)
+            var complete = readers.All(r => log.Records.Any(e => e.Entry.ReaderId == r)) && log.Records.Count == previous;
+            if (complete || DateTime.UtcNow > deadline)
             {
                 return log;
             }
-            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+            previous = readers.All(r => log.Records.Any(e => e.Entry.ReaderId == r)) ? log.Records.Count : -1;
+            await Task.Delay(1500, cancellationToken).ConfigureAwait(false);
         }
     }
 
