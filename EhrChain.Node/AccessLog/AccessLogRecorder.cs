@@ -42,6 +42,11 @@ public sealed class AccessLogRecorder
         _inFlight.AddRange(batches.Select(b => new InFlight(b, TransactionIds.OfSignedTransaction(b.Transaction.Span), DateTimeOffset.MinValue)));
         _queued.AddRange(entries);
         _nextSequence = batches.SelectMany(b => b.EntrySequences).Concat(entries.Select(e => e.Sequence)).DefaultIfEmpty(0UL).Max() + 1;
+        if (batches.Count > 0 || entries.Count > 0)
+        {
+            // They have waited through the restart already: the first round submits them at once.
+            BatchFull.Release();
+        }
     }
 
     public string NodeId { get; }
