@@ -17,9 +17,13 @@ namespace EhrChain.Tests.Integration;
 public sealed class AccessLogClusterTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly ConsistencyToken _token = new();
     private readonly List<LedgerSession> _sessions = [];
     private TestCluster _cluster = null!;
+    private ConsistencyToken _token = null!;
+
+    // A fresh token per test: each test runs its own cluster, from height 0.
+    [SetUp]
+    public void NewToken() => _token = new ConsistencyToken();
 
     [TearDown]
     public async Task StopCluster()
