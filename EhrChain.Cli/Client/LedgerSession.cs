@@ -105,6 +105,8 @@ internal sealed class LedgerSession : IDisposable
         await Ledger.ListPrescriptionsAsync(Client.Read(new ReadQuery { ListSharedPrescriptions = new ListSharedPrescriptionsQuery() }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
     public async Task<EmergencyList> EmergenciesAsync(ListEmergenciesQuery query, CancellationToken cancellationToken) =>
         await Ledger.ListEmergenciesAsync(Client.Read(new ReadQuery { ListEmergencies = query }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
+    public async Task<AccessLog> AccessLogAsync(string recordId, CancellationToken cancellationToken) =>
+        await Ledger.GetAccessLogAsync(Client.Read(new ReadQuery { GetAccessLog = new GetAccessLogQuery { RecordId = recordId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);
 
     public async Task<PatientList> PatientsAsync(string providerId, CancellationToken cancellationToken) =>
         await Ledger.ListPatientsAsync(Client.Read(new ReadQuery { ListProviderPatients = new ListProviderPatientsQuery { ProviderId = providerId } }), Headers, Deadline, cancellationToken).ConfigureAwait(false);

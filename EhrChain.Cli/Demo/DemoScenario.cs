@@ -13,10 +13,11 @@ namespace EhrChain.Cli.Demo;
 /// laboratory; the patient creates a record and grants doctor A and the lab, handing them the
 /// profile key; both write; doctor B is refused and sees the patient's profile only sealed; the
 /// patient revokes doctor A, who is then refused, cannot decrypt what is written afterwards and
-/// is no longer handed the profile key; the patient reads the history; doctor B breaks the glass,
-/// the nodes release the keys, an auditor reviews it and the patient rotates; every node holds the
-/// same head. Ids on the chain are opaque; the names people use are local aliases. Each participant
-/// talks to a different node, so every step also crosses the network.
+/// is no longer handed the profile key; a pharmacist reads and dispenses one prescription; the
+/// patient reads the history; doctor B breaks the glass, the nodes release the keys, an auditor
+/// reviews it and the patient rotates; the patient reads who read the record; every node holds
+/// the same head. Ids on the chain are opaque; the names people use are local aliases. Each
+/// participant talks to a different node, so every step also crosses the network.
 /// </summary>
 internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admin, string keysDirectory, Action<string> say, TimeSpan timeout)
 {
@@ -137,7 +138,19 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
 
         await BreakGlassAsync(outcome, adminSession, patient, doctorB, recordId, cancellationToken).ConfigureAwait(false);
 
-        say("9. Every node holds the same chain.");
+        say("10. The patient reads who read the record: each node logs the reads it answered, in node-signed transactions.");
+        var log = await AccessLogAsync(patient, recordId, [doctorAKeys.Id, labKeys.Id, patient.Id, doctorBKeys.Id], cancellationToken).ConfigureAwait(false);
+        foreach (var read in log.Records)
+        {
+            var basis = read.Entry.Basis switch { AccessBasis.Owner => "as owner", AccessBasis.Emergency => $"in emergency {read.Entry.EmergencyId}", _ => "under a grant" };
+            say($"   {DateTimeOffset.FromUnixTimeMilliseconds(read.Entry.ReadUnixMs):HH:mm:ss.fff} {Name(read.Entry.ReaderId),-9} via {read.Entry.NodeId} {basis} (block {read.Height})");
+        }
+        outcome.AccessLogReaders.AddRange(log.Records.Select(r => r.Entry.ReaderId).Distinct());
+        // dr-bob's refused read of step 5 left no entry; his reads under the emergency did.
+        outcome.AccessLogHasRefusedReader = log.Records.Any(r => r.Entry.ReaderId == doctorBKeys.Id && r.Entry.Basis != AccessBasis.Emergency);
+        outcome.AccessLogEmergencyReads = log.Records.Count(r => r.Entry.Basis == AccessBasis.Emergency);
+
+        say("11. Every node holds the same chain.");
         outcome.HeadHashes = await HeadsAsync(cancellationToken).ConfigureAwait(false);
         return outcome;
     }
@@ -149,7 +162,7 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
     /// </summary>
     private async Task BreakGlassAsync(DemoOutcome outcome, LedgerSession adminSession, LedgerSession patient, LedgerSession doctorB, string recordId, CancellationToken cancellationToken)
     {
-        say($"8. Break-glass: dr-bob, in the emergency department, opens emergency access to {Name(recordId)} with a reason (no grant, the patient unconscious).");
+        say($"9. Break-glass: dr-bob, in the emergency department, opens emergency access to {Name(recordId)} with a reason (no grant, the patient unconscious).");
         var auditorKeys = NewKeys("audit-1", KeyRole.Auditor);
         await Enrol(adminSession, auditorKeys, new Profile { Name = "Clinical governance" }, cancellationToken).ConfigureAwait(false);
         using var auditor = await Open(auditorKeys, 1, cancellationToken).ConfigureAwait(false);
@@ -193,6 +206,28 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
         return null;
+    }
+
+    /// <summary>
+    /// The record's access log once every expected reader is on it and it has stopped growing:
+    /// each node submits its entries within a flush interval (500 ms), so the last reads may
+    /// still be on their way to a block when the first arrive.
+    /// </summary>
+    private async Task<AccessLog> AccessLogAsync(LedgerSession owner, string recordId, IReadOnlyList<string> readers, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.Add(timeout);
+        var previous = -1;
+        while (true)
+        {
+            var log = await owner.AccessLogAsync(recordId, cancellationToken).ConfigureAwait(false);
+            var complete = readers.All(r => log.Records.Any(e => e.Entry.ReaderId == r)) && log.Records.Count == previous;
+            if (complete || DateTime.UtcNow > deadline)
+            {
+                return log;
+            }
+            previous = readers.All(r => log.Records.Any(e => e.Entry.ReaderId == r)) ? log.Records.Count : -1;
+            await Task.Delay(1500, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Prints the participant's profile as <paramref name="reader"/> can open it; returns the name, or null when it stays sealed.</summary>
@@ -320,6 +355,12 @@ internal sealed class DemoOutcome
     public string RecordId { get; set; } = "";
     public int PatientReadEntries { get; set; }
     public int HistoryChanges { get; set; }
+
+    /// <summary>Who the patient's access log says read the record.</summary>
+    public List<string> AccessLogReaders { get; } = [];
+
+    public bool AccessLogHasRefusedReader { get; set; }
+    public int AccessLogEmergencyReads { get; set; }
     public IReadOnlyList<string> HeadHashes { get; set; } = [];
 
     public bool AllNodesAgree => HeadHashes.Count > 0 && HeadHashes.Distinct().Count() == 1;
@@ -329,5 +370,6 @@ internal sealed class DemoOutcome
         && RevokedDoctorWriteRefused is not null && RevokedDoctorReadRefused is not null && RevokedDoctorCannotDecrypt
         && DoctorASawPatientName && DoctorBSawProfileSealed && RevokedDoctorLostProfileKey
         && PharmacistReadPrescription && PharmacistRecordReadRefused is not null && SecondDispensingRefused is not null
-        && EmergencyDoctorReadEntries > 0 && PatientSawEmergency && EmergencyReviewed && EmergencyDoctorReadRefusedAfter is not null && AllNodesAgree;
+        && EmergencyDoctorReadEntries > 0 && PatientSawEmergency && EmergencyReviewed && EmergencyDoctorReadRefusedAfter is not null
+        && AccessLogReaders.Count == 4 && !AccessLogHasRefusedReader && AccessLogEmergencyReads > 0 && AllNodesAgree;
 }

@@ -80,9 +80,9 @@ public sealed class EhrExecutor
         {
             return TxResults.Reject(TxResultCode.WrongChain, "The transaction is for another chain.");
         }
-        if (payload.ActionCase == TransactionPayload.ActionOneofCase.VoteValidatorChange)
+        if (IsSignedByValidator(payload))
         {
-            return ApplyVote(tx, payload, blockState, block, blockWrites);
+            return ApplyValidatorAction(tx, payload, position, blockState, block, blockWrites);
         }
         if (payload.ActionCase == TransactionPayload.ActionOneofCase.EmergencyRelease)
         {
@@ -150,21 +150,30 @@ public sealed class EhrExecutor
             : result;
     }
 
-    /// <summary>A vote is signed by a validator's node key, found in the membership rather than among the participants.</summary>
-    private TxResult ApplyVote(PreparedTransaction tx, TransactionPayload payload, IStateReader blockState, BlockContext block, StateWriteSet blockWrites)
+    /// <summary>A vote and an access log are signed by a validator's node key, not a participant's.</summary>
+    private static bool IsSignedByValidator(TransactionPayload payload) =>
+        payload.ActionCase is TransactionPayload.ActionOneofCase.VoteValidatorChange or TransactionPayload.ActionOneofCase.RecordAccessLog;
+
+    /// <summary>The signer of a validator's action is found in the membership in force rather than among the participants.</summary>
+    private TxResult ApplyValidatorAction(PreparedTransaction tx, TransactionPayload payload, int position, IStateReader blockState, BlockContext block, StateWriteSet blockWrites)
     {
         var membership = Membership.ValidatorMembershipReader.Read(blockState, _genesisValidators);
         var validator = membership.Validators.FirstOrDefault(v => v.Id == payload.SignerId);
+        var vote = payload.ActionCase == TransactionPayload.ActionOneofCase.VoteValidatorChange;
         if (validator is null)
         {
-            return TxResults.Reject(TxResultCode.UnknownSigner, "Only a current validator may vote on a validator change.");
+            return TxResults.Reject(TxResultCode.UnknownSigner, vote
+                ? "Only a current validator may vote on a validator change."
+                : "Only a current validator may record the reads it answered.");
         }
         if (!SignatureHolds(tx, validator.SigningPublicKey))
         {
             return TxResults.Reject(TxResultCode.BadSignature, "The signature is not the validator's signature of this transaction.");
         }
         var writes = new StateWriteSet();
-        var result = ValidatorActions.Vote(blockState, writes, _genesisValidators, validator.Id, payload.VoteValidatorChange, block.Height);
+        var result = vote
+            ? ValidatorActions.Vote(blockState, writes, _genesisValidators, validator.Id, payload.VoteValidatorChange, block.Height)
+            : AccessLogActions.Record(blockState, writes, _chainId, validator.Id, payload.RecordAccessLog, block, position, tx.Id.ToByteString());
         if (result.Code == TxResultCode.Ok)
         {
             blockWrites.MergeFrom(writes);
@@ -234,7 +243,7 @@ public sealed class EhrExecutor
             prepared[i] = PreparedTransaction.Decode(transactions[i]);
             if (prepared[i].Payload is { } payload && Core.Identifiers.IsValid(payload.SignerId))
             {
-                if (payload.ActionCase == TransactionPayload.ActionOneofCase.VoteValidatorChange)
+                if (IsSignedByValidator(payload))
                 {
                     membership ??= Membership.ValidatorMembershipReader.Read(state, _genesisValidators);
                     keys[i] = membership.Validators.FirstOrDefault(v => v.Id == payload.SignerId)?.SigningPublicKey;

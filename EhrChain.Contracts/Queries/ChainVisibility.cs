@@ -71,6 +71,8 @@ public sealed class ChainVisibility
         {
             TransactionPayload.ActionOneofCase.AddParticipant => IsAdmin || payload.AddParticipant.ParticipantId == _reader.Id,
             TransactionPayload.ActionOneofCase.UpdateParticipant => IsAdmin || payload.UpdateParticipant.ParticipantId == _reader.Id,
+            // One access log mixes the reads of many records, so only full readers see it; a patient reads their record's log with GetAccessLog.
+            TransactionPayload.ActionOneofCase.RecordAccessLog => false,
             _ => RecordOf(payload) is { } recordId && MayReadRecord(recordId),
         };
     }

@@ -50,6 +50,7 @@ public sealed class RecordQueries
         ReadQuery.QueryOneofCase.ListRecordGrants => Respond(ListRecordGrants(query.ListRecordGrants.RecordId), (r, v) => r.Grants = v),
         ReadQuery.QueryOneofCase.ListSharedPrescriptions => Respond(ListSharedPrescriptions(), (r, v) => r.Prescriptions = v),
         ReadQuery.QueryOneofCase.ListEmergencies => Respond(new EmergencyQueries(_state, _reader, _now).List(query.ListEmergencies), (r, v) => r.Emergencies = v),
+        ReadQuery.QueryOneofCase.GetAccessLog => Respond(GetAccessLog(query.GetAccessLog.RecordId), (r, v) => r.AccessLog = v),
         _ => new ReadResponse { Status = ReadStatus.InvalidRequest, Reason = "The read request carries no known query." },
     };
 
@@ -192,6 +193,33 @@ public sealed class RecordQueries
             }
         }
         return QueryResult.Ok(list);
+    }
+
+    /// <summary>
+    /// Who read a record: the owner sees every entry; anyone else who read it sees only their own
+    /// reads (what they did, nothing of who else reads); an Admin never, since the log is who
+    /// treats the patient.
+    /// </summary>
+    public QueryResult<AccessLog> GetAccessLog(string recordId)
+    {
+        var record = Lookup(recordId, _state.Record);
+        if (record is null)
+        {
+            return QueryResult.NotFound<AccessLog>($"No medical record '{recordId}' exists.");
+        }
+        if (IsAdmin)
+        {
+            return QueryResult.Denied<AccessLog>($"An Admin may not read the access log of record '{record.Id}'; only its owner may.");
+        }
+        var log = new AccessLog();
+        log.Records.AddRange(record.OwnerId == _reader.Id
+            ? _state.AccessLog(record.Id)
+            : _state.AccessLog(record.Id).Where(r => r.Entry.ReaderId == _reader.Id));
+        if (record.OwnerId != _reader.Id && log.Records.Count == 0)
+        {
+            return QueryResult.Denied<AccessLog>($"{_reader.Id} is not the owner of record '{record.Id}' and has no read of it recorded.");
+        }
+        return QueryResult.Ok(log);
     }
 
     /// <summary>

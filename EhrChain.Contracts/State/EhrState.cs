@@ -45,6 +45,9 @@ public sealed class EhrState(IStateReader state)
     /// <summary>The sealed data keys of one epoch of a record, by reader id.</summary>
     public IEnumerable<SealedDataKey> SealedKeys(string recordId, uint epoch) => Scan(StateKeys.SealedKeysOf(recordId, epoch), SealedDataKey.Parser);
 
+    /// <summary>A record's access log, in chain order (height, position, index).</summary>
+    public IEnumerable<AccessLogRecord> AccessLog(string recordId) => Scan(StateKeys.AccessLogOf(recordId), AccessLogRecord.Parser);
+
     public IEnumerable<RecordRef> RecordsOwnedBy(string patientId) => Scan(StateKeys.RecordsOwnedBy(patientId), RecordRef.Parser);
 
     public IEnumerable<DirectoryEntry> Directory(string providerId) => Scan(StateKeys.DirectoryOf(providerId), Core.Wire.DirectoryEntry.Parser);

@@ -30,6 +30,7 @@ namespace EhrChain.Contracts.State;
 /// emergency/h/{record}/{doctor}      EmergencyRef (the doctor's latest emergency on the record)
 /// emergency/s/{record}/{epoch}/{trustee}  EscrowShare (an epoch's key share, sealed to a trustee)
 /// emergency/x/{emergency}/{trustee}  TrusteeRelease (shares re-sealed to the emergency's doctor)
+/// access/{record}/{height}/{position}/{index}   AccessLogRecord (who read the record, in chain order)
 /// </code>
 /// </summary>
 public static class StateKeys
@@ -71,6 +72,11 @@ public static class StateKeys
     public static byte[] EscrowSharesOf(string recordId) => Key($"emergency/s/{recordId}/");
     public static byte[] TrusteeRelease(string emergencyId, string trusteeId) => Key($"emergency/x/{emergencyId}/{trusteeId}");
     public static byte[] TrusteeReleasesOf(string emergencyId) => Key($"emergency/x/{emergencyId}/");
+    /// <summary>One read of a record, where the chain put its entry: the log scans in chain order.</summary>
+    public static byte[] AccessLogEntry(string recordId, ulong height, uint position, uint index) =>
+        Key($"access/{recordId}/{Number(height)}/{Number(position)}/{Number(index)}");
+
+    public static byte[] AccessLogOf(string recordId) => Key($"access/{recordId}/");
 
     /// <summary>History index key of a record: every change to it, in chain order.</summary>
     public static byte[] RecordHistory(string recordId) => Key($"record/{recordId}");

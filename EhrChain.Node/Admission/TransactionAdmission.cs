@@ -64,9 +64,9 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
         }
 
         using var view = store.OpenView();
-        if (payload.ActionCase == TransactionPayload.ActionOneofCase.VoteValidatorChange)
+        if (payload.ActionCase is TransactionPayload.ActionOneofCase.VoteValidatorChange or TransactionPayload.ActionOneofCase.RecordAccessLog)
         {
-            AdmitVote(view, payload, transaction);
+            AdmitValidatorSigned(view, payload, transaction);
             return (bytes, txId);
         }
         if (payload.ActionCase == TransactionPayload.ActionOneofCase.EmergencyRelease)
@@ -93,14 +93,15 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
     }
 
     /// <summary>
-    /// A vote on the validators is signed by a current validator's node key, which lives in the
-    /// membership, not among the participants. Whether the change itself is acceptable is the
-    /// contract's call at execution, as for every other action.
+    /// A vote on the validators and an access log are signed by a current validator's node key,
+    /// which lives in the membership, not among the participants. Whether the action itself is
+    /// acceptable is the contract's call at execution, as for every other action.
     /// </summary>
-    private void AdmitVote(IStateReader view, TransactionPayload payload, SignedTransaction transaction)
+    private void AdmitValidatorSigned(IStateReader view, TransactionPayload payload, SignedTransaction transaction)
     {
+        var what = payload.ActionCase == TransactionPayload.ActionOneofCase.VoteValidatorChange ? "vote on validator changes" : "record the reads they answered";
         var validator = ValidatorMembershipReader.Read(view, genesis.Validators).Validators.FirstOrDefault(v => v.Id == payload.SignerId)
-            ?? throw ApiErrors.Create(StatusCode.Unauthenticated, "UNKNOWN_SIGNER", $"'{ApiErrors.Quote(payload.SignerId)}' is not a current validator; only validators vote on validator changes.");
+            ?? throw ApiErrors.Create(StatusCode.Unauthenticated, "UNKNOWN_SIGNER", $"'{ApiErrors.Quote(payload.SignerId)}' is not a current validator; only validators {what}.");
         if (!SigningPublicKey.TryFromBytes(validator.SigningPublicKey.Span, out var key)
             || !key.Verify(SigningDomain.Transaction, transaction.Payload.Span, transaction.Signature.Span))
         {

@@ -29,6 +29,7 @@ public sealed partial class LedgerService(
     AdmissionOptions options,
     TimeProvider time,
     ReadReplayGuard replays,
+    AccessLog.AccessLogRecorder accessLog,
     Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime,
     ILogger<LedgerService> logger) : Ledger.LedgerBase
 {
@@ -131,7 +132,12 @@ public sealed partial class LedgerService(
             && new ChainVisibility(view, reader, now).MaySee(block.Transactions[found.Position])
                 ? TransactionReceipts.Of(txId, found, block)
                 : null;
-        return receipt ?? throw ApiErrors.Create(StatusCode.NotFound, "NOT_FOUND", $"No transaction {txId} in the chain.");
+        if (receipt is null)
+        {
+            throw ApiErrors.Create(StatusCode.NotFound, "NOT_FOUND", $"No transaction {txId} in the chain.");
+        }
+        LogReads(view, AccessLogEntries.ForChainRead(view, reader, [receipt.Transaction], request.Auth, now, identity.Id), request.Auth);
+        return receipt;
     }
 
     public override async Task<BlockResponse> GetBlock(GetBlockRequest request, ServerCallContext context)
@@ -165,6 +171,7 @@ public sealed partial class LedgerService(
         else
         {
             response.Filtered = Filtered(block, visibility.VisiblePositions(block));
+            LogReads(view, AccessLogEntries.ForChainRead(view, reader, response.Filtered.Transactions.Select(t => t.Transaction), request.Auth, now, identity.Id), request.Auth);
         }
         return response;
     }
@@ -192,6 +199,8 @@ public sealed partial class LedgerService(
 
     public override Task<EmergencyList> ListEmergencies(SignedReadRequest request, ServerCallContext context) =>
         Read(request, context, ReadQuery.QueryOneofCase.ListEmergencies, r => r.Emergencies);
+    public override Task<Core.Wire.AccessLog> GetAccessLog(SignedReadRequest request, ServerCallContext context) =>
+        Read(request, context, ReadQuery.QueryOneofCase.GetAccessLog, r => r.AccessLog);
 
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<BlockEvent> responseStream, ServerCallContext context)
     {
@@ -216,7 +225,7 @@ public sealed partial class LedgerService(
             {
                 while (store.GetBlock(next) is { } block)
                 {
-                    await responseStream.WriteAsync(EventFor(reader, block, request.IncludeBlocks), cancel).ConfigureAwait(false);
+                    await responseStream.WriteAsync(EventFor(reader, block, request.IncludeBlocks, request.Auth), cancel).ConfigureAwait(false);
                     next++;
                 }
                 await events.WaitForHeightAsync(next, cancel).ConfigureAwait(false);
@@ -275,9 +284,47 @@ public sealed partial class LedgerService(
         }
         RefuseReplay(verified.Value!.Request, now);
         var response = new RecordQueries(view, store, verified.Value!, now).Execute(verified.Value!.Request.Query);
-        return response.Status == ReadStatus.Ok
-            ? answer(response)
-            : throw ApiErrors.ForReadStatus(response.Status, response.Reason);
+        if (response.Status != ReadStatus.Ok)
+        {
+            throw ApiErrors.ForReadStatus(response.Status, response.Reason);
+        }
+        if (query == ReadQuery.QueryOneofCase.GetRecord
+            && AccessLogEntries.ForRecordRead(view, response.Record.Record.Id, verified.Value!.Id, now, AccessKind.GetRecord, request, identity.Id) is { } entry)
+        {
+            LogReads(view, [entry], request);
+        }
+        return answer(response);
+    }
+
+    /// <summary>
+    /// Fail closed: the entries of a read are durable in this node's store before the answer
+    /// leaves, and a node that cannot log them (not a validator, too many unsubmitted, a failing
+    /// store) does not answer.
+    /// </summary>
+    private void LogReads(IStateReader view, IReadOnlyList<AccessLogEntry> entries, SignedReadRequest request)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+        if (request.CalculateSize() > AccessLogEntries.MaxReadRequestBytes)
+        {
+            throw ApiErrors.BadRequest("READ_REQUEST_TOO_LARGE", "request",
+                $"A read of record content is logged with its read request, which may be at most {AccessLogEntries.MaxReadRequestBytes} bytes.");
+        }
+        if (!Contracts.Membership.ValidatorMembershipReader.Read(view, genesis.Validators).Validators.Any(v => v.Id == identity.Id))
+        {
+            throw ApiErrors.Create(StatusCode.Unavailable, "ACCESS_LOG_UNAVAILABLE",
+                "This node is not a current validator, so it cannot log reads of record content; read from a validator.");
+        }
+        try
+        {
+            accessLog.Record(entries);
+        }
+        catch (AccessLog.AccessLogUnavailableException e)
+        {
+            throw ApiErrors.Create(StatusCode.Unavailable, "ACCESS_LOG_UNAVAILABLE", $"This node cannot log the read ({e.Message}), so it does not answer; retry or read from another node.");
+        }
     }
 
     private static void RequireAuth(SignedReadRequest? auth)
@@ -373,7 +420,7 @@ public sealed partial class LedgerService(
     /// One block event for one reader, judged against the state as it is now: a participant who
     /// was suspended meanwhile is cut off, one whose grant was revoked stops seeing the record.
     /// </summary>
-    private BlockEvent EventFor(ChainReader reader, Block block, bool includeBlock)
+    private BlockEvent EventFor(ChainReader reader, Block block, bool includeBlock, SignedReadRequest auth)
     {
         if (reader.IsValidator)
         {
@@ -386,8 +433,14 @@ public sealed partial class LedgerService(
             throw ApiErrors.Create(StatusCode.PermissionDenied, "READER_NOT_ACTIVE",
                 $"{reader.Id} was suspended or changed its key while subscribed; subscribe again with a fresh signed request.");
         }
-        var visibility = new ChainVisibility(view, reader, time.GetUtcNow());
-        return EventOf(block, includeBlock, visibility.SeesFullChain ? null : visibility.VisiblePositions(block));
+        var now = time.GetUtcNow();
+        var visibility = new ChainVisibility(view, reader, now);
+        var blockEvent = EventOf(block, includeBlock, visibility.SeesFullChain ? null : visibility.VisiblePositions(block));
+        if (blockEvent.Filtered is { } filtered)
+        {
+            LogReads(view, AccessLogEntries.ForChainRead(view, reader, filtered.Transactions.Select(t => t.Transaction), auth, now, identity.Id), auth);
+        }
+        return blockEvent;
     }
 
     /// <param name="block">The block.</param>

@@ -2,6 +2,7 @@ using EhrChain.Consensus;
 using EhrChain.Contracts.Chain;
 using EhrChain.Contracts.Execution;
 using EhrChain.Core.Crypto;
+using EhrChain.Node.AccessLog;
 using EhrChain.Node.Admission;
 using EhrChain.Node.Api;
 using EhrChain.Node.Chain;
@@ -118,6 +119,9 @@ public static class NodeHost
             sp.GetRequiredService<TimeProvider>(),
             settings.Genesis.CreatedAt.ToUnixTimeMilliseconds())));
         services.AddHostedService<NodeLifetime>();
+        services.AddSingleton(settings.AccessLog);
+        services.AddSingleton(sp => new AccessLogRecorder(new PendingAccessLog(sp.GetRequiredService<IChainStore>()), settings.AccessLog, settings.Identity, settings.Genesis.ChainId, sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<AccessLogSubmitter>();
         services.AddHostedService<MetricsSampler>();
         if (settings.EmergencyKeys is { } trustee)
         {

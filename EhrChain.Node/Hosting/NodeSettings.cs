@@ -16,6 +16,7 @@ internal sealed record NodeSettings(
     AdmissionOptions Admission,
     ConsensusOptions Consensus,
     PeerTransportOptions Peers,
+    EhrChain.Node.AccessLog.AccessLogOptions AccessLog,
     GenesisFile Genesis,
     NodeIdentity Identity,
     string DataDirectory,
@@ -32,12 +33,13 @@ internal sealed record NodeSettings(
         var admission = Bind<AdmissionOptions>(configuration, AdmissionOptions.SectionName);
         var consensus = Bind<ConsensusOptions>(configuration, ConsensusOptions.SectionName);
         var peers = Bind<PeerTransportOptions>(configuration, "Peers");
+        var accessLog = Bind<EhrChain.Node.AccessLog.AccessLogOptions>(configuration, EhrChain.Node.AccessLog.AccessLogOptions.SectionName);
 
         Require(!string.IsNullOrWhiteSpace(node.Id), "Node:Id is not set.");
         Require(!string.IsNullOrWhiteSpace(node.KeyFile), "Node:KeyFile is not set.");
         Require(!string.IsNullOrWhiteSpace(node.GenesisFile), "Node:GenesisFile is not set.");
         Require(!string.IsNullOrWhiteSpace(node.DataDirectory), "Node:DataDirectory is not set.");
-        foreach (var problem in admission.Validate().Concat(consensus.Validate().Select(p => "Consensus: " + p)))
+        foreach (var problem in admission.Validate().Concat(consensus.Validate().Select(p => "Consensus: " + p)).Concat(accessLog.Validate()))
         {
             throw new NodeConfigurationException(problem);
         }
@@ -76,7 +78,7 @@ internal sealed record NodeSettings(
         Require(client.Port != peer.Port, "Node:PeerListen must use another port than Node:ClientListen.");
         Require(metrics is null || (metrics.Port != client.Port && metrics.Port != peer.Port), "Node:MetricsListen must use a port of its own.");
 
-        return new NodeSettings(node, admission, consensus, peers, genesis, new NodeIdentity(node.Id, keys),
+        return new NodeSettings(node, admission, consensus, peers, accessLog, genesis, new NodeIdentity(node.Id, keys),
             node.Resolve(node.DataDirectory), client, peer, metrics, LoadTls(node), LoadEmergencyKeys(node, genesis));
     }
 

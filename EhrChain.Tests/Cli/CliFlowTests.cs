@@ -92,6 +92,38 @@ public sealed class CliFlowTests
     }
 
     [Test]
+    public async Task The_patient_reads_who_read_the_record_and_others_are_refused_in_one_line()
+    {
+        await Ok("query", "record", "ada-main", "--as", "dr-alice", "--node", _cluster.Addresses[2].Address);
+        // The answering node submits its entries within its flush interval (500 ms).
+        JsonArray rows = [];
+        bool ByAlice(JsonNode? row) => row!["reader"]!.GetValue<string>().StartsWith("dr-alice (", StringComparison.Ordinal);
+        for (var attempt = 0; attempt < 100 && !rows.Any(ByAlice); attempt++)
+        {
+            await Task.Delay(200);
+            rows = JsonNode.Parse(await Ok("query", "access-log", "ada-main", "--as", "pat-ada", "--node", _node, "--output", "json"))!.AsArray();
+        }
+        var table = await Ok("query", "access-log", "ada-main", "--as", "pat-ada", "--node", _node);
+        var (bobCode, _, bobError) = await CliRun.RunAsync("query", "access-log", "ada-main", "--as", "dr-bob", "--node", _node);
+        var (adminCode, _, adminError) = await CliRun.RunAsync("query", "access-log", "ada-main", "--as", _admin, "--node", _node);
+
+        using (Assert.EnterMultipleScope())
+        {
+            var alice = rows.FirstOrDefault(ByAlice)?.AsObject();
+            Assert.That(alice, Is.Not.Null, $"dr-alice's read is on the log: {rows.ToJsonString()}");
+            Assert.That(alice!["node"]!.GetValue<string>(), Is.EqualTo("node-2"));
+            Assert.That(alice["basis"]!.GetValue<string>(), Does.StartWith("grant of "));
+            Assert.That(alice["read"]!.GetValue<string>(), Is.EqualTo("record"));
+            Assert.That(table, Does.Contain("dr-alice").And.Contain("node-2").And.Contain("when"));
+            Assert.That(bobCode, Is.EqualTo(ExitCodes.Refused));
+            Assert.That(bobError.Trim().Split('\n'), Has.Length.EqualTo(1));
+            Assert.That(bobError, Does.Contain("ACCESS_DENIED"));
+            Assert.That(adminCode, Is.EqualTo(ExitCodes.Refused));
+            Assert.That(adminError, Does.Contain("ACCESS_DENIED").And.Not.Contain("   at "));
+        }
+    }
+
+    [Test]
     public async Task An_alias_or_a_raw_id_name_the_same_record()
     {
         var byAlias = await Ok("query", "record", "ada-main", "--as", "pat-ada", "--node", _node, "--output", "json");

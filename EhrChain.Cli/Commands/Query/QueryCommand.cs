@@ -31,6 +31,7 @@ internal static class QueryCommand
             Records(session),
             History(session),
             Grants(session),
+            AccessLogCommand(session),
             Patients(session),
             PrescriptionQuery.Create(session),
             EmergencyQueryCommand.Create(session),
@@ -185,6 +186,35 @@ internal static class QueryCommand
             ChangeKind.EmergencyClosed => $"{change.EmergencyId} closed (epoch {change.KeyEpoch})",
             _ => "",
         };
+
+    private static Command AccessLogCommand(SessionCommands session)
+    {
+        var id = new Argument<string>("record") { Description = "The record (alias or id)." };
+        var command = new Command("access-log", "Who read a record's content, when, from which node, and under which grant (the owner sees every read; anyone else their own).") { id };
+        command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
+        {
+            var log = await s.AccessLogAsync(Resolve(parse.GetRequiredValue(id)), ct).ConfigureAwait(false);
+            cli.Table(["when", "reader", "node", "basis", "read", "height"], log.Records.Select(r => new[]
+            {
+                Time(r.Entry.ReadUnixMs),
+                Describe(r.Entry.ReaderId),
+                r.Entry.NodeId,
+                Basis(r.Entry),
+                r.Entry.Kind switch { AccessKind.GetRecord => "record", AccessKind.ChainRead => "chain", _ => "?" },
+                r.Height.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }));
+            return ExitCodes.Success;
+        }, ct));
+        return Signed(session, command);
+    }
+
+    private static string Basis(AccessLogEntry entry) => entry.Basis switch
+    {
+        AccessBasis.Owner => "owner",
+        AccessBasis.Grant => $"grant of {Time(entry.Grant?.GrantedUnixMs ?? 0)} (epoch {entry.Grant?.GrantedAtEpoch ?? 0})",
+        AccessBasis.Emergency => $"emergency {entry.EmergencyId}",
+        _ => "?",
+    };
 
     private static Command Grants(SessionCommands session)
     {

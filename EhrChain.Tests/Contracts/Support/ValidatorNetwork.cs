@@ -72,6 +72,10 @@ internal sealed class ValidatorNetwork : IDisposable
     public SignedTransaction VoteBy(string validatorId, ValidatorChange change) =>
         new EhrClient(_keys[validatorId], TestNetwork.ChainId, Net.Clock).VoteValidatorChange(change);
 
+    /// <summary>A transaction signed with a validator's node key (signer id = the validator id).</summary>
+    public SignedTransaction SignBy(string validatorId, Action<TransactionPayload> setAction) =>
+        new EhrClient(_keys[validatorId], TestNetwork.ChainId, Net.Clock).Sign(setAction);
+
     public TxResult Vote(string validatorId, ValidatorChange change) => Net.CommitOne(VoteBy(validatorId, change));
 
     /// <summary>Votes by the first <paramref name="count"/> current validators, each in its own block; returns the last result.</summary>
