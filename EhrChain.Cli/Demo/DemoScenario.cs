@@ -17,7 +17,7 @@ namespace EhrChain.Cli.Demo;
 /// head. Ids on the chain are opaque; the names people use are local aliases. Each participant
 /// talks to a different node, so every step also crosses the network.
 /// </summary>
-internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admin, string keysDirectory, Action<string> say, TimeSpan timeout)
+internal sealed partial class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admin, string keysDirectory, Action<string> say, TimeSpan timeout)
 {
     // Every participant sees every earlier step, whichever node they talk to.
     private readonly ConsistencyToken _token = new();
@@ -79,6 +79,9 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
         var labRing = await lab.RecordKeysAsync(recordId, cancellationToken).ConfigureAwait(false);
         await Commit(lab, lab.Client.AppendEntries(labRing, [Entry(EntryKind.LabResult, result)]), "   lab-city's result appended", cancellationToken).ConfigureAwait(false);
         outcome.LabRefusedDiagnosis = await Refused(lab, lab.Client.AppendEntries(labRing, [Entry(EntryKind.Diagnosis, "Myocardial infarction")]), "   lab-city tries to add a diagnosis", cancellationToken).ConfigureAwait(false);
+
+        say("4b. dr-alice imports a FHIR R4 Bundle (a Condition and a MedicationStatement); the patient exports the record as FHIR.");
+        outcome.FhirRoundTripped = await FhirRoundTripAsync(doctorA, patient, recordId, outcome, cancellationToken).ConfigureAwait(false);
 
         say("5. dr-bob, who holds no grant, tries to read and to write the record.");
         outcome.DoctorBReadRefused = await RefusedRead(doctorB, recordId, "   dr-bob reads", cancellationToken).ConfigureAwait(false);
@@ -232,6 +235,7 @@ internal sealed class DemoOutcome
     public bool DoctorASawPatientName { get; set; }
     public bool DoctorBSawProfileSealed { get; set; }
     public bool RevokedDoctorLostProfileKey { get; set; }
+    public bool FhirRoundTripped { get; set; }
 
     /// <summary>Every profile field and entry text the walk-through wrote: none of it may be on a node's disk in clear.</summary>
     public List<string> ClearTexts { get; } = [];
@@ -247,5 +251,5 @@ internal sealed class DemoOutcome
     public bool Succeeded =>
         LabRefusedDiagnosis is not null && DoctorBReadRefused is not null && DoctorBWriteRefused is not null
         && RevokedDoctorWriteRefused is not null && RevokedDoctorReadRefused is not null && RevokedDoctorCannotDecrypt
-        && DoctorASawPatientName && DoctorBSawProfileSealed && RevokedDoctorLostProfileKey && AllNodesAgree;
+        && DoctorASawPatientName && DoctorBSawProfileSealed && RevokedDoctorLostProfileKey && FhirRoundTripped && AllNodesAgree;
 }
