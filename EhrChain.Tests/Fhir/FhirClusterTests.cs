@@ -96,6 +96,16 @@ public sealed class FhirClusterTests
         }
     }
 
+    [TestCase("text")]
+    [TestCase("json")]
+    public async System.Threading.Tasks.Task Without_out_the_bundle_is_the_whole_standard_output_in_either_mode(string format)
+    {
+        var output = await Ok("record", "export", "ada-main", "--fhir", "--as", "pat-ada", "--output", format);
+
+        var bundle = (Bundle)FhirJson.Parse(output, "standard output");
+        Assert.That(bundle.Entry.Select(e => e.Resource!.TypeName), Does.Contain("DocumentReference").And.Contain("Consent"));
+    }
+
     [Test]
     public async System.Threading.Tasks.Task A_bundle_over_32_resources_goes_in_several_transactions_each_reported()
     {

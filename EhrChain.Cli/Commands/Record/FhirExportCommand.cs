@@ -34,7 +34,8 @@ internal static class FhirExportCommand
             var json = FhirJson.ToText(export.Bundle, pretty: true);
             if (parse.GetValue(output) is not { } file)
             {
-                cli.Result(JsonNode.Parse(json)!, text => text.Say(json));
+                // The SDK's serialisation goes out untouched, whatever --output says: it is already JSON.
+                cli.Document(json);
                 return ExitCodes.Success;
             }
             Write(file, json);

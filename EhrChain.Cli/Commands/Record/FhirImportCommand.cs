@@ -95,9 +95,11 @@ internal static class FhirImportCommand
             }
             catch (RpcException e) when (i > 0)
             {
-                throw new CliException($"{RpcErrors.Describe(e, node).Message} (transaction {i + 1} of {plan.Transactions.Count}; the {i} before it were committed, {Count(plan, i)} entries)")
+                // The earlier transactions stay (appends are final): say how far the import got.
+                var refusal = RpcErrors.Describe(e, node);
+                throw new CliException($"{refusal.Message} (transaction {i + 1} of {plan.Transactions.Count}; the {i} before it were committed, {Count(plan, i)} entries)")
                 {
-                    ExitCode = RpcErrors.Describe(e, node).ExitCode,
+                    ExitCode = refusal.ExitCode,
                 };
             }
             cli.Say($"Import {i + 1}/{plan.Transactions.Count}: {batch.Count} entries committed in block {response.Receipt.Height}, tx {response.TxId}");
