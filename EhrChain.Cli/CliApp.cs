@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(ClusterCommand.Create(global));
         root.Subcommands.Add(Commands.Tx.TxCommand.Create(global));
         root.Subcommands.Add(Commands.Query.QueryCommand.Create(global));
+        root.Subcommands.Add(Commands.Record.RecordCommand.Create(global));
         root.Subcommands.Add(NodeInfoCommands.Status(global));
         root.Subcommands.Add(NodeInfoCommands.Health(global));
         root.Subcommands.Add(VerifyCommand.Create(global));

@@ -19,7 +19,7 @@ namespace EhrChain.Cli.Demo;
 /// the same head. Ids on the chain are opaque; the names people use are local aliases. Each
 /// participant talks to a different node, so every step also crosses the network.
 /// </summary>
-internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admin, string keysDirectory, Action<string> say, TimeSpan timeout)
+internal sealed partial class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admin, string keysDirectory, Action<string> say, TimeSpan timeout)
 {
     // Every participant sees every earlier step, whichever node they talk to.
     private readonly ConsistencyToken _token = new();
@@ -85,13 +85,16 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
         await Commit(lab, lab.Client.AppendEntries(labRing, [Entry(EntryKind.LabResult, result)]), "   lab-city's result appended", cancellationToken).ConfigureAwait(false);
         outcome.LabRefusedDiagnosis = await Refused(lab, lab.Client.AppendEntries(labRing, [Entry(EntryKind.Diagnosis, "Myocardial infarction")]), "   lab-city tries to add a diagnosis", cancellationToken).ConfigureAwait(false);
 
-        say("5. dr-bob, who holds no grant, tries to read and to write the record.");
+        say("5. dr-alice imports a FHIR R4 Bundle (a Condition and a MedicationStatement); the patient exports the record as FHIR.");
+        outcome.FhirRoundTripped = await FhirRoundTripAsync(doctorA, patient, recordId, outcome, cancellationToken).ConfigureAwait(false);
+
+        say("6. dr-bob, who holds no grant, tries to read and to write the record.");
         outcome.DoctorBReadRefused = await RefusedRead(doctorB, recordId, "   dr-bob reads", cancellationToken).ConfigureAwait(false);
         // dr-bob holds no key to the record, so he encrypts under one of his own making.
         var madeUp = RecordKeyRing.FromKey(recordId, 0, Core.Crypto.ContentCipher.GenerateKey());
         outcome.DoctorBWriteRefused = await Refused(doctorB, doctorB.Client.AppendEntries(madeUp, [Entry(EntryKind.Note, "I should not be here")]), "   dr-bob appends", cancellationToken).ConfigureAwait(false);
 
-        say("6. dr-alice prescribes; the patient shares that one prescription with pharm-high, which reads only it and dispenses it, once.");
+        say("7. dr-alice prescribes; the patient shares that one prescription with pharm-high, which reads only it and dispenses it, once.");
         var prescription = "Amlodipine 5 mg, once daily, 28 days";
         await Commit(doctorA, doctorA.Client.AppendEntries(aliceKeys, [Entry(EntryKind.Prescription, prescription)]), "   dr-alice's prescription appended", cancellationToken).ConfigureAwait(false);
         var prescribed = (await patient.RecordAsync(recordId, cancellationToken).ConfigureAwait(false)).Entries[^1];
@@ -105,7 +108,7 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
         outcome.SecondDispensingRefused = await Refused(pharmacy, pharmacy.Client.DispensePrescription(recordId, prescribed.Index), "   pharm-high dispenses it again", cancellationToken).ConfigureAwait(false);
         outcome.ClearTexts.Add(prescription);
 
-        say("7. The patient revokes dr-alice; the record's key is rotated for what is written next, and her profile key is withdrawn.");
+        say("8. The patient revokes dr-alice; the record's key is rotated for what is written next, and her profile key is withdrawn.");
         var remaining = await patient.RemainingGranteesAsync(recordId, doctorAKeys.Id, cancellationToken).ConfigureAwait(false);
         var ownerKeys = await patient.RecordKeysAsync(recordId, cancellationToken).ConfigureAwait(false);
         var revoked = patient.Client.RevokeAccess(ownerKeys, doctorAKeys.Id, remaining);
@@ -123,7 +126,7 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
         outcome.RevokedDoctorLostProfileKey = doctorA.Client.OpenProfileKey(await doctorA.ParticipantAsync(patient.Id, cancellationToken).ConfigureAwait(false)) is null;
         say($"   the node hands dr-alice the patient's profile key: {(outcome.RevokedDoctorLostProfileKey ? "no" : "YES (unexpected)")} (what she read before, she may have kept)");
 
-        say("8. The patient reads the record and its history.");
+        say("9. The patient reads the record and its history.");
         foreach (var entry in patient.Client.Decrypt(ownerView))
         {
             say($"   #{entry.Entry.Index} {entry.Entry.Kind,-13} by {Name(entry.Entry.AuthorId),-9} epoch {entry.Entry.KeyEpoch}: {(entry.IsReadable ? System.Text.Encoding.UTF8.GetString(entry.Content!) : entry.Problem)}");
@@ -138,7 +141,7 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
 
         await BreakGlassAsync(outcome, adminSession, patient, doctorB, recordId, cancellationToken).ConfigureAwait(false);
 
-        say("10. The patient reads who read the record: each node logs the reads it answered, in node-signed transactions.");
+        say("11. The patient reads who read the record: each node logs the reads it answered, in node-signed transactions.");
         var log = await AccessLogAsync(patient, recordId, [doctorAKeys.Id, labKeys.Id, patient.Id, doctorBKeys.Id], cancellationToken).ConfigureAwait(false);
         foreach (var read in log.Records)
         {
@@ -150,7 +153,7 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
         outcome.AccessLogHasRefusedReader = log.Records.Any(r => r.Entry.ReaderId == doctorBKeys.Id && r.Entry.Basis != AccessBasis.Emergency);
         outcome.AccessLogEmergencyReads = log.Records.Count(r => r.Entry.Basis == AccessBasis.Emergency);
 
-        say("11. Every node holds the same chain.");
+        say("12. Every node holds the same chain.");
         outcome.HeadHashes = await HeadsAsync(cancellationToken).ConfigureAwait(false);
         return outcome;
     }
@@ -162,7 +165,7 @@ internal sealed class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyFile admi
     /// </summary>
     private async Task BreakGlassAsync(DemoOutcome outcome, LedgerSession adminSession, LedgerSession patient, LedgerSession doctorB, string recordId, CancellationToken cancellationToken)
     {
-        say($"9. Break-glass: dr-bob, in the emergency department, opens emergency access to {Name(recordId)} with a reason (no grant, the patient unconscious).");
+        say($"10. Break-glass: dr-bob, in the emergency department, opens emergency access to {Name(recordId)} with a reason (no grant, the patient unconscious).");
         var auditorKeys = NewKeys("audit-1", KeyRole.Auditor);
         await Enrol(adminSession, auditorKeys, new Profile { Name = "Clinical governance" }, cancellationToken).ConfigureAwait(false);
         using var auditor = await Open(auditorKeys, 1, cancellationToken).ConfigureAwait(false);
@@ -347,6 +350,7 @@ internal sealed class DemoOutcome
     public bool PatientSawEmergency { get; set; }
     public bool EmergencyReviewed { get; set; }
     public string? EmergencyDoctorReadRefusedAfter { get; set; }
+    public bool FhirRoundTripped { get; set; }
 
     /// <summary>Every profile field and entry text the walk-through wrote: none of it may be on a node's disk in clear.</summary>
     public List<string> ClearTexts { get; } = [];
@@ -368,7 +372,7 @@ internal sealed class DemoOutcome
     public bool Succeeded =>
         LabRefusedDiagnosis is not null && DoctorBReadRefused is not null && DoctorBWriteRefused is not null
         && RevokedDoctorWriteRefused is not null && RevokedDoctorReadRefused is not null && RevokedDoctorCannotDecrypt
-        && DoctorASawPatientName && DoctorBSawProfileSealed && RevokedDoctorLostProfileKey
+        && DoctorASawPatientName && DoctorBSawProfileSealed && RevokedDoctorLostProfileKey && FhirRoundTripped
         && PharmacistReadPrescription && PharmacistRecordReadRefused is not null && SecondDispensingRefused is not null
         && EmergencyDoctorReadEntries > 0 && PatientSawEmergency && EmergencyReviewed && EmergencyDoctorReadRefusedAfter is not null
         && AccessLogReaders.Count == 4 && !AccessLogHasRefusedReader && AccessLogEmergencyReads > 0 && AllNodesAgree;

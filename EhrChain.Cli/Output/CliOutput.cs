@@ -27,6 +27,9 @@ public sealed class CliOutput(OutputFormat format, TextWriter stdout, TextWriter
         }
     }
 
+    /// <summary>A document that is itself the command's output (a FHIR Bundle), printed as it is in either mode.</summary>
+    public void Document(string text) => stdout.WriteLine(text);
+
     /// <summary>The command's result: <paramref name="json"/> in JSON mode, <paramref name="text"/> otherwise.</summary>
     public void Result(JsonNode json, Action<CliOutput> text)
     {
