@@ -15,6 +15,8 @@ public static class FhirReferences
     public const string EntrySystem = "urn:ehrchain:entry";
     public const string GrantSystem = "urn:ehrchain:grant";
     public const string EntryKindSystem = "urn:ehrchain:entry-kind";
+    public const string RecordSystem = "urn:ehrchain:record";
+    public const string NodeSystem = "urn:ehrchain:node";
 
     /// <summary>A reference to a participant by its chain id; <paramref name="type"/> (Patient, Practitioner, Organization) when the role is known.</summary>
     public static Model.ResourceReference Participant(string participantId, string? type) =>

@@ -190,10 +190,22 @@ internal static class QueryCommand
     private static Command AccessLogCommand(SessionCommands session)
     {
         var id = new Argument<string>("record") { Description = "The record (alias or id)." };
-        var command = new Command("access-log", "Who read a record's content, when, from which node, and under which grant (the owner sees every read; anyone else their own).") { id };
+        var fhir = new Option<bool>("--fhir") { Description = "Print the log as a FHIR R4 Bundle of AuditEvents (IHE BALP read pattern)." };
+        var command = new Command("access-log", "Who read a record's content, when, from which node, and under which grant (the owner sees every read; anyone else their own).") { id, fhir };
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
         {
-            var log = await s.AccessLogAsync(Resolve(parse.GetRequiredValue(id)), ct).ConfigureAwait(false);
+            var recordId = Resolve(parse.GetRequiredValue(id));
+            var log = await s.AccessLogAsync(recordId, ct).ConfigureAwait(false);
+            if (parse.GetValue(fhir))
+            {
+                // The owner from the history (the record's creator), not from GetRecord: reading the
+                // record to export its log would itself be a read of its content, and logged.
+                var history = await s.HistoryAsync(recordId, ct).ConfigureAwait(false);
+                var owner = history.Changes.FirstOrDefault(c => c.Kind == ChangeKind.RecordCreated)?.AuthorId ?? "";
+                var json = Fhir.FhirJson.ToText(Fhir.AuditEventMapping.ToBundle(recordId, owner, log), pretty: true);
+                cli.Result(JsonNode.Parse(json)!, text => text.Say(json));
+                return ExitCodes.Success;
+            }
             cli.Table(["when", "reader", "node", "basis", "read", "height"], log.Records.Select(r => new[]
             {
                 Time(r.Entry.ReadUnixMs),
