@@ -35,7 +35,8 @@ public sealed class ClusterScenarioTests
             Assert.That(outcome.DoctorASawPatientName, Is.True, "a granted doctor reads the patient's name");
             Assert.That(outcome.DoctorBSawProfileSealed, Is.True, "an ungranted doctor sees the profile sealed");
             Assert.That(outcome.RevokedDoctorLostProfileKey, Is.True, "a revoked doctor is no longer handed the profile key");
-            Assert.That(outcome.PatientReadEntries, Is.EqualTo(5));
+            Assert.That(outcome.FhirRoundTripped, Is.True, "dr-alice's FHIR import comes back exactly in the patient's export");
+            Assert.That(outcome.PatientReadEntries, Is.EqualTo(7), "five typed entries and two imported from FHIR");
             Assert.That(outcome.HeadHashes, Has.Count.EqualTo(4));
             Assert.That(outcome.AllNodesAgree, Is.True, string.Join(Environment.NewLine, lines));
         }
