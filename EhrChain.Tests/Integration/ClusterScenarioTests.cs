@@ -38,8 +38,8 @@ public sealed class ClusterScenarioTests
             Assert.That(outcome.PharmacistReadPrescription, Is.True, "the pharmacist reads the prescription shared with it");
             Assert.That(outcome.PharmacistRecordReadRefused, Is.EqualTo("ACCESS_DENIED"));
             Assert.That(outcome.SecondDispensingRefused, Is.EqualTo("ALREADY_EXISTS"));
-            Assert.That(outcome.FhirRoundTripped, Is.True, "a FHIR Bundle imported and exported back");
-            Assert.That(outcome.PatientReadEntries, Is.EqualTo(8));
+            Assert.That(outcome.FhirRoundTripped, Is.True, "dr-alice's FHIR import comes back exactly in the patient's export");
+            Assert.That(outcome.PatientReadEntries, Is.EqualTo(8), "six typed entries (a prescription among them) and two imported from FHIR");
             Assert.That(outcome.EmergencyDoctorReadEntries, Is.EqualTo(8), "break-glass: the released keys open every epoch");
             Assert.That(outcome.PatientSawEmergency, Is.True);
             Assert.That(outcome.EmergencyReviewed, Is.True);
