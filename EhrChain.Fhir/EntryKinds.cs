@@ -16,7 +16,7 @@ public static class EntryKinds
     private static readonly HashSet<string> InactiveStatuses = new(StringComparer.Ordinal) { "inactive", "remission", "resolved" };
 
     /// <summary>The resource types import takes, for messages.</summary>
-    public const string Supported = "AllergyIntolerance, Condition, MedicationStatement, Observation (laboratory or social-history), Encounter";
+    public const string Supported = "AllergyIntolerance, Condition, MedicationStatement, MedicationRequest (a prescription), Observation (laboratory or social-history), Encounter";
 
     /// <summary>The kind <paramref name="resource"/> is stored as; throws naming <paramref name="source"/> when no kind fits.</summary>
     public static EntryKind KindOf(Model.Resource resource, string source) => resource switch
@@ -24,6 +24,7 @@ public static class EntryKinds
         Model.AllergyIntolerance => EntryKind.Allergy,
         Model.Condition condition => IsOver(condition) ? EntryKind.MedicalHistory : EntryKind.Diagnosis,
         Model.MedicationStatement => EntryKind.Medication,
+        Model.MedicationRequest => EntryKind.Prescription,
         Model.Observation observation when HasCategory(observation, "laboratory") => EntryKind.LabResult,
         Model.Observation observation when HasCategory(observation, "social-history") => EntryKind.DangerousHabit,
         Model.Observation => throw new FhirInputException($"{source}: an Observation is imported only with category laboratory (a lab result) or social-history (a dangerous habit)."),
@@ -37,6 +38,7 @@ public static class EntryKinds
         (EntryKind.Allergy, Model.AllergyIntolerance) => true,
         (EntryKind.Diagnosis or EntryKind.MedicalHistory, Model.Condition) => true,
         (EntryKind.Medication, Model.MedicationStatement) => true,
+        (EntryKind.Prescription, Model.MedicationRequest) => true,
         (EntryKind.LabResult or EntryKind.DangerousHabit, Model.Observation) => true,
         (EntryKind.Consultation, Model.Encounter) => true,
         _ => false,
@@ -53,6 +55,7 @@ public static class EntryKinds
         EntryKind.Medication => "medication",
         EntryKind.LabResult => "lab-result",
         EntryKind.Note => "note",
+        EntryKind.Prescription => "prescription",
         _ => $"kind-{(int)kind}",
     };
 

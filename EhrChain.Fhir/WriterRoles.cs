@@ -14,7 +14,12 @@ public static class WriterRoles
     {
         ParticipantRole.Laboratory => kind == EntryKind.LabResult ? null : "a laboratory imports lab results only",
         ParticipantRole.Doctor => kind == EntryKind.LabResult ? "a doctor imports clinical entries only; lab results come from laboratories" : null,
-        ParticipantRole.Patient => kind == EntryKind.LabResult ? "a patient imports everything but lab results, which come from laboratories" : null,
+        ParticipantRole.Patient => kind switch
+        {
+            EntryKind.LabResult => "a patient imports everything but lab results, which come from laboratories, and prescriptions, which come from doctors",
+            EntryKind.Prescription => "a patient imports everything but prescriptions, which come from doctors, and lab results, which come from laboratories",
+            _ => null,
+        },
         _ => "only a patient, a doctor or a laboratory writes entries",
     };
 }

@@ -68,6 +68,18 @@ internal static class FhirExamples
         Dosage = [new Dosage { Text = "5 mg by mouth once daily" }],
     };
 
+    /// <summary>A prescription: imported as a PRESCRIPTION entry, which only a doctor writes.</summary>
+    public static MedicationRequest AmoxicillinPrescription() => new()
+    {
+        Id = "prescription-amoxicillin",
+        Status = MedicationRequest.MedicationrequestStatus.Active,
+        Intent = MedicationRequest.MedicationRequestIntent.Order,
+        Medication = new CodeableConcept(RxNorm, "308191", "Amoxicillin 500 MG Oral Capsule"),
+        Subject = Patient,
+        AuthoredOnElement = new FhirDateTime("2026-11-03"),
+        DosageInstruction = [new Dosage { Text = "500 mg by mouth three times daily for 7 days" }],
+    };
+
     public static Observation GlucoseLab() => new()
     {
         Id = "lab-glucose",

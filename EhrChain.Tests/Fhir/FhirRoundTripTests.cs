@@ -51,6 +51,24 @@ public sealed class FhirRoundTripTests
     }
 
     [Test]
+    public void A_medication_request_is_a_prescription_and_comes_back_exactly()
+    {
+        var original = FhirExamples.AmoxicillinPrescription();
+
+        var imported = Import([original]).Single();
+        var exported = ImportThenExport([original]).Bundle.Entry.Single().Resource!;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(imported.Entry.Kind, Is.EqualTo(EntryKind.Prescription));
+            Assert.That(exported.IsExactly(original), Is.True);
+            Assert.That(WriterRoles.Refusal(ParticipantRole.Patient, EntryKind.Prescription), Does.Contain("prescriptions, which come from doctors"));
+            Assert.That(WriterRoles.Refusal(ParticipantRole.Laboratory, EntryKind.Prescription), Is.Not.Null);
+            Assert.That(WriterRoles.Refusal(ParticipantRole.Doctor, EntryKind.Prescription), Is.Null);
+        }
+    }
+
+    [Test]
     public void The_lab_observation_keeps_its_value_and_reference_range()
     {
         var lab = (Observation)ImportThenExport([FhirExamples.GlucoseLab()]).Bundle.Entry.Single().Resource!;
