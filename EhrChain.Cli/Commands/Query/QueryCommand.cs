@@ -174,7 +174,8 @@ internal static class QueryCommand
         {
             ChangeKind.EntriesAppended => string.Join(", ", change.EntryKinds.Select(EntryArguments.NameOf)),
             ChangeKind.AccessGranted or ChangeKind.AccessRevoked => $"{Describe(change.GranteeId)} (epoch {change.KeyEpoch})",
-            ChangeKind.EmergencyOpened or ChangeKind.EmergencyReleased => $"{change.EmergencyId} by {Describe(change.GranteeId)}",
+            ChangeKind.EmergencyOpened => $"{change.EmergencyId} (epoch {change.KeyEpoch})",
+            ChangeKind.EmergencyReleased => $"{change.EmergencyId}: shares to {Describe(change.GranteeId)}",
             ChangeKind.EmergencyClosed when change.EmergencyOutcome != EmergencyOutcome.Unspecified => $"{change.EmergencyId} reviewed: {change.EmergencyOutcome.ToString().ToLowerInvariant()}",
             ChangeKind.EmergencyClosed => $"{change.EmergencyId} closed (epoch {change.KeyEpoch})",
             _ => "",
