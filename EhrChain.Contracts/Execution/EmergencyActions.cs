@@ -261,7 +261,8 @@ internal static class EmergencyActions
         return true;
     }
 
-    private static string Hours(long ms) => $"{ms / 3_600_000.0:0.##} h";
+    // Invariant: the reason is in the block's results, which every node must derive byte for byte.
+    private static string Hours(long ms) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ms / 3_600_000.0:0.##} h");
 
     private static Change Change(ChangeKind kind, Emergency emergency) => new()
     {

@@ -86,7 +86,7 @@ public sealed class RecordQueries
         }
         if (!MayReadContent(record))
         {
-            return QueryResult.Denied<RecordView>($"{_reader.Id} is neither the owner of record '{record.Id}' nor holds a live grant on it.");
+            return QueryResult.Denied<RecordView>($"{_reader.Id} is neither the owner of record '{record.Id}' nor holds a live grant or an open emergency on it.");
         }
         view.Entries.AddRange(_state.Entries(record.Id));
         view.ReaderKeys.AddRange(_state.SealedKeys(record.Id)
@@ -151,7 +151,7 @@ public sealed class RecordQueries
         }
         if (!IsAdmin && !MayReadContent(record))
         {
-            return QueryResult.Denied<RecordHistory>($"{_reader.Id} is neither the owner of record '{record.Id}' nor holds a live grant on it.");
+            return QueryResult.Denied<RecordHistory>($"{_reader.Id} is neither the owner of record '{record.Id}' nor holds a live grant or an open emergency on it.");
         }
         var history = new RecordHistory();
         history.Changes.AddRange(_history.GetHistory(StateKeys.RecordHistory(record.Id)).Select(item => Change.Parser.ParseFrom(item.Value)));
@@ -167,7 +167,7 @@ public sealed class RecordQueries
         }
         if (!IsAdmin && !MayReadContent(record))
         {
-            return QueryResult.Denied<GrantList>($"{_reader.Id} is neither the owner of record '{record.Id}' nor holds a live grant on it.");
+            return QueryResult.Denied<GrantList>($"{_reader.Id} is neither the owner of record '{record.Id}' nor holds a live grant or an open emergency on it.");
         }
         var list = new GrantList();
         list.Grants.AddRange(_state.Grants(record.Id));

@@ -27,6 +27,8 @@ public sealed class CliFlowTests
         _cluster = await TestCluster.StartAsync();
         // The CLI trusts the test network's CA through its EHRCHAIN_CA default, as a user's shell would.
         Environment.SetEnvironmentVariable("EHRCHAIN_CA", _cluster.CaPath);
+        // ... and escrows new record keys to the trustees of the test network's genesis file.
+        Environment.SetEnvironmentVariable("EHRCHAIN_GENESIS", _cluster.GenesisPath);
         _node = _cluster.Addresses[0].Address;
         _admin = Path.Combine(_cluster.Directory, "keys", "admin.key.json");
 
@@ -49,6 +51,7 @@ public sealed class CliFlowTests
         await _cluster.DisposeAsync();
         Environment.SetEnvironmentVariable("EHRCHAIN_HOME", null);
         Environment.SetEnvironmentVariable("EHRCHAIN_CA", null);
+        Environment.SetEnvironmentVariable("EHRCHAIN_GENESIS", null);
         _home.Dispose();
     }
 

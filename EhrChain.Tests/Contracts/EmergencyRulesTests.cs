@@ -464,6 +464,33 @@ public sealed class EmergencyRulesTests
     }
 
     [Test]
+    public void The_patient_sees_the_emergency_transactions_in_blocks_and_an_uninvolved_doctor_does_not()
+    {
+        var id = Open(_drEve);
+        var release = _net.Commit(_net.ReleaseBy(0, id)!);
+        var close = _net.Commit(_drEve.Client.CloseEmergency(id));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Visible(_alice, release), Is.EqualTo(new[] { 0 }));
+            Assert.That(Visible(_alice, close), Is.EqualTo(new[] { 0 }));
+            Assert.That(Visible(_drBob, release), Is.Empty);
+            Assert.That(Visible(_drBob, close), Is.Empty);
+            Assert.That(Visible(_net.Admin, release), Is.Empty, "the Admin reads no record's transactions");
+            Assert.That(Visible(_drEve, close), Is.EqualTo(new[] { 0 }), "the doctor signed it");
+        }
+    }
+
+    private List<int> Visible(Actor reader, Block block)
+    {
+        using var view = _net.Store.OpenView();
+        var request = reader.Client.Read(new ReadQuery { GetBlock = new GetBlockQuery { Height = block.Header.Height } });
+        var verified = EhrChain.Contracts.Queries.ChainReaderVerifier.Verify(view, _net.Genesis, request, _net.Clock.GetUtcNow());
+        Assert.That(verified.IsOk, Is.True, verified.Reason);
+        return new EhrChain.Contracts.Queries.ChainVisibility(view, verified.Value!, _net.Clock.GetUtcNow()).VisiblePositions(block).ToList();
+    }
+
+    [Test]
     public void A_network_without_trustees_offers_no_break_glass_and_takes_no_escrow()
     {
         using var plain = TestNetwork.InMemory();

@@ -50,6 +50,9 @@ public sealed class EmergencyAccessTests
         var afterReview = await auditor.EmergenciesAsync(new ListEmergenciesQuery { Unreviewed = true }, CancellationToken.None);
         var lastChange = (await patient.HistoryAsync("r-ada", CancellationToken.None)).Changes.Last();
         var readAfterReview = Assert.ThrowsAsync<RpcException>(() => doctor.RecordAsync("r-ada", CancellationToken.None));
+        var tooLong = Assert.ThrowsAsync<RpcException>(() => doctor.SubmitAsync(doctor.Client.OpenEmergency("r-ada", "again", TimeSpan.FromHours(25)), wait: true, CancellationToken.None));
+        var adminRelease = admin.Client.Sign(p => p.EmergencyRelease = new EmergencyRelease { EmergencyId = emergencyId });
+        var notTrustee = Assert.ThrowsAsync<RpcException>(() => admin.SubmitAsync(adminRelease, wait: true, CancellationToken.None));
 
         using (Assert.EnterMultipleScope())
         {
@@ -64,6 +67,10 @@ public sealed class EmergencyAccessTests
             Assert.That(lastChange.Kind, Is.EqualTo(ChangeKind.EmergencyClosed));
             Assert.That(lastChange.EmergencyOutcome, Is.EqualTo(EmergencyOutcome.Justified));
             Assert.That(readAfterReview?.StatusCode, Is.EqualTo(StatusCode.PermissionDenied), "a reviewed emergency is closed");
+            Assert.That(tooLong?.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+            Assert.That(tooLong?.Status.Detail, Does.Contain("maximum of 24 h"));
+            Assert.That(notTrustee?.StatusCode, Is.EqualTo(StatusCode.Unauthenticated), "admission refuses a release not signed by a trustee");
+            Assert.That(RpcErrors.ReasonOf(notTrustee!), Is.EqualTo("UNKNOWN_SIGNER"));
         }
     }
 

@@ -102,7 +102,7 @@ internal static class EmergencyQueryCommand
                     aliases.Describe(e.DoctorId),
                     Time(e.OpenedUnixMs),
                     v.Open ? $"open until {Time(e.ExpiresUnixMs)}" : e.ClosedUnixMs != 0 ? $"closed {Time(e.ClosedUnixMs)}" : $"lapsed {Time(e.ExpiresUnixMs)}",
-                    $"{e.ReleasedBy.Count}/{threshold}",
+                    $"{e.ReleasedBy.Count} ({threshold} needed)",
                     e.Outcome != EmergencyOutcome.Unspecified
                         ? $"{e.Outcome.ToString().ToLowerInvariant()} by {aliases.Describe(e.ReviewedBy)}: {e.ReviewNote}"
                         : v.Overdue ? $"OVERDUE (due {Time(e.ReviewDueUnixMs)})" : $"due {Time(e.ReviewDueUnixMs)}",
