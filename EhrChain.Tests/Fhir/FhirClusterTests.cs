@@ -26,6 +26,8 @@ public sealed class FhirClusterTests
         Environment.SetEnvironmentVariable("EHRCHAIN_HOME", _home.Path);
         _cluster = await TestCluster.StartAsync();
         Environment.SetEnvironmentVariable("EHRCHAIN_CA", _cluster.CaPath);
+        // New record keys are escrowed to the trustees the CLI reads from the network's genesis file.
+        Environment.SetEnvironmentVariable("EHRCHAIN_GENESIS", _cluster.GenesisPath);
         _node = _cluster.Addresses[0].Address;
         var admin = Path.Combine(_cluster.Directory, "keys", "admin.key.json");
 
@@ -48,6 +50,7 @@ public sealed class FhirClusterTests
         await _cluster.DisposeAsync();
         Environment.SetEnvironmentVariable("EHRCHAIN_HOME", null);
         Environment.SetEnvironmentVariable("EHRCHAIN_CA", null);
+        Environment.SetEnvironmentVariable("EHRCHAIN_GENESIS", null);
         _home.Dispose();
     }
 
