@@ -100,6 +100,7 @@ public static class AuditEventMapping
         AccessBasis.Owner => "owner",
         AccessBasis.Grant => "grant",
         AccessBasis.Emergency => "emergency",
+        AccessBasis.PrescriptionShare => "prescription-share",
         _ => "unspecified",
     };
 
@@ -108,6 +109,7 @@ public static class AuditEventMapping
         AccessBasis.Owner => "the record's owner",
         AccessBasis.Grant => $"a grant given at {DateTimeOffset.FromUnixTimeMilliseconds(entry.Grant?.GrantedUnixMs ?? 0):O} (key epoch {entry.Grant?.GrantedAtEpoch ?? 0})",
         AccessBasis.Emergency => $"emergency access {entry.EmergencyId}",
+        AccessBasis.PrescriptionShare => $"prescription #{entry.EntryIndex} shared with the reader",
         _ => "unspecified",
     };
 }

@@ -67,7 +67,7 @@ internal static class AccessLogActions
         {
             return TxResults.Invalid("the read time is not a time before the block's.");
         }
-        if (entry.Kind is not (AccessKind.GetRecord or AccessKind.ChainRead))
+        if (entry.Kind is not (AccessKind.GetRecord or AccessKind.ChainRead or AccessKind.SharedPrescription))
         {
             return TxResults.Invalid("the entry names no known kind of read.");
         }
@@ -94,6 +94,13 @@ internal static class AccessLogActions
                     && state.Emergency(entry.EmergencyId) is { } emergency && emergency.RecordId == record.Id && emergency.DoctorId == entry.ReaderId
                     ? null
                     : TxResults.Invalid("a read under an emergency names an emergency the reader opened on the record, and no grant.");
+            case AccessBasis.PrescriptionShare:
+                // The share may have moved to another pharmacist since; the reader must be a pharmacist and the entry a prescription.
+                return entry.Grant is null && entry.EmergencyId.Length == 0 && entry.Kind == AccessKind.SharedPrescription
+                    && state.Participant(entry.ReaderId)?.Role == ParticipantRole.Pharmacist
+                    && state.Entry(record.Id, entry.EntryIndex)?.Kind == EntryKind.Prescription
+                    ? null
+                    : TxResults.Invalid("a read of a shared prescription names a pharmacist as the reader and a prescription of the record.");
             default:
                 return TxResults.Invalid("the entry names no known basis for the read.");
         }

@@ -59,6 +59,28 @@ public static class AccessLogEntries
     }
 
     /// <summary>
+    /// The entries a pharmacist's list of prescriptions leaves: one per prescription whose copy it
+    /// is handed, under the record it belongs to, so the patient sees which pharmacy read which
+    /// prescription and when.
+    /// </summary>
+    public static IReadOnlyList<AccessLogEntry> ForSharedPrescriptions(PrescriptionList list, string readerId, DateTimeOffset now, SignedReadRequest request, string nodeId)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        ArgumentNullException.ThrowIfNull(request);
+        return list.Prescriptions.Select(p => new AccessLogEntry
+        {
+            RecordId = p.Share.RecordId,
+            ReaderId = readerId,
+            ReadUnixMs = now.ToUnixTimeMilliseconds(),
+            NodeId = nodeId,
+            Kind = AccessKind.SharedPrescription,
+            Basis = AccessBasis.PrescriptionShare,
+            EntryIndex = p.Share.EntryIndex,
+            ReadRequest = request.ToByteString(),
+        }).ToList();
+    }
+
+    /// <summary>
     /// The entries a chain read leaves: one per record whose entries appear in a transaction the
     /// reader sees but did not sign (what one wrote oneself is no read of another's content).
     /// Validators and auditors read ciphertext without keys, so their reads leave none.

@@ -293,6 +293,10 @@ public sealed partial class LedgerService(
         {
             LogReads(view, [entry], request);
         }
+        if (query == ReadQuery.QueryOneofCase.ListSharedPrescriptions)
+        {
+            LogReads(view, AccessLogEntries.ForSharedPrescriptions(response.Prescriptions, verified.Value!.Id, now, request, identity.Id), request);
+        }
         return answer(response);
     }
 

@@ -292,6 +292,7 @@ public sealed class CliFlowTests
         await Ok("tx", "prescription", "dispense", "--record", "grace-main", "--entry", "0", "--as", "pharm-high", "--wait", "--node", _node);
         var (again, _, againError) = await CliRun.RunAsync("tx", "prescription", "dispense", "--record", "grace-main", "--entry", "0", "--as", "pharm-high", "--wait", "--node", _node);
         var history = await Ok("query", "history", "grace-main", "--as", "pat-grace", "--node", _node);
+        var accessLog = await EventuallyAsync(() => Ok("query", "access-log", "grace-main", "--as", "pat-grace", "--node", _node, "--output", "json"), log => log.Contains(IdOf("pharm-high")));
 
         using (Assert.EnterMultipleScope())
         {
@@ -304,7 +305,21 @@ public sealed class CliFlowTests
             Assert.That(again, Is.EqualTo(ExitCodes.Refused));
             Assert.That(againError, Does.Contain("ALREADY_EXISTS").And.Contain("already been dispensed"));
             Assert.That(history, Does.Contain("PrescriptionShared").And.Contain("PrescriptionDispensed"));
+            Assert.That(accessLog, Does.Contain(IdOf("pharm-high")).And.Contain("prescription #0"), "the pharmacist's reading of the copy is in the patient's access log");
         }
+    }
+
+    /// <summary>Runs <paramref name="read"/> until <paramref name="done"/> holds (access-log entries reach a block within a flush interval), at most 20 s.</summary>
+    private static async Task<string> EventuallyAsync(Func<Task<string>> read, Func<string, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var output = await read();
+        while (!done(output) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            output = await read();
+        }
+        return output;
     }
 
     [Test]

@@ -213,7 +213,7 @@ internal static class QueryCommand
                 Describe(r.Entry.ReaderId),
                 r.Entry.NodeId,
                 Basis(r.Entry),
-                r.Entry.Kind switch { AccessKind.GetRecord => "record", AccessKind.ChainRead => "chain", _ => "?" },
+                r.Entry.Kind switch { AccessKind.GetRecord => "record", AccessKind.ChainRead => "chain", AccessKind.SharedPrescription => $"prescription #{r.Entry.EntryIndex}", _ => "?" },
                 r.Height.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }));
             return ExitCodes.Success;
@@ -226,6 +226,7 @@ internal static class QueryCommand
         AccessBasis.Owner => "owner",
         AccessBasis.Grant => $"grant of {Time(entry.Grant?.GrantedUnixMs ?? 0)} (epoch {entry.Grant?.GrantedAtEpoch ?? 0})",
         AccessBasis.Emergency => $"emergency {entry.EmergencyId}",
+        AccessBasis.PrescriptionShare => "a prescription shared with it",
         _ => "?",
     };
 
