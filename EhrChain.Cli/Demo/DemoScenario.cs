@@ -142,10 +142,10 @@ internal sealed partial class DemoScenario(IReadOnlyList<NodeTarget> nodes, KeyF
         await BreakGlassAsync(outcome, adminSession, patient, doctorB, recordId, cancellationToken).ConfigureAwait(false);
 
         say("11. The patient reads who read the record: each node logs the reads it answered, in node-signed transactions.");
-        var log = await AccessLogAsync(patient, recordId, [doctorAKeys.Id, labKeys.Id, patient.Id, doctorBKeys.Id], cancellationToken).ConfigureAwait(false);
+        var log = await AccessLogAsync(patient, recordId, [doctorAKeys.Id, labKeys.Id, patient.Id, doctorBKeys.Id, pharmacyKeys.Id], cancellationToken).ConfigureAwait(false);
         foreach (var read in log.Records)
         {
-            var basis = read.Entry.Basis switch { AccessBasis.Owner => "as owner", AccessBasis.Emergency => $"in emergency {read.Entry.EmergencyId}", _ => "under a grant" };
+            var basis = read.Entry.Basis switch { AccessBasis.Owner => "as owner", AccessBasis.Emergency => $"in emergency {read.Entry.EmergencyId}", AccessBasis.PrescriptionShare => $"prescription #{read.Entry.EntryIndex} shared with it", _ => "under a grant" };
             say($"   {DateTimeOffset.FromUnixTimeMilliseconds(read.Entry.ReadUnixMs):HH:mm:ss.fff} {Name(read.Entry.ReaderId),-9} via {read.Entry.NodeId} {basis} (block {read.Height})");
         }
         outcome.AccessLogReaders.AddRange(log.Records.Select(r => r.Entry.ReaderId).Distinct());
@@ -375,5 +375,5 @@ internal sealed class DemoOutcome
         && DoctorASawPatientName && DoctorBSawProfileSealed && RevokedDoctorLostProfileKey && FhirRoundTripped
         && PharmacistReadPrescription && PharmacistRecordReadRefused is not null && SecondDispensingRefused is not null
         && EmergencyDoctorReadEntries > 0 && PatientSawEmergency && EmergencyReviewed && EmergencyDoctorReadRefusedAfter is not null
-        && AccessLogReaders.Count == 4 && !AccessLogHasRefusedReader && AccessLogEmergencyReads > 0 && AllNodesAgree;
+        && AccessLogReaders.Count == 5 && !AccessLogHasRefusedReader && AccessLogEmergencyReads > 0 && AllNodesAgree;
 }

@@ -44,7 +44,7 @@ public sealed class ClusterScenarioTests
             Assert.That(outcome.PatientSawEmergency, Is.True);
             Assert.That(outcome.EmergencyReviewed, Is.True);
             Assert.That(outcome.EmergencyDoctorReadRefusedAfter, Is.EqualTo("ACCESS_DENIED"));
-            Assert.That(outcome.AccessLogReaders, Has.Count.EqualTo(4), "two doctors (one under the emergency), the lab and the owner read the record");
+            Assert.That(outcome.AccessLogReaders, Has.Count.EqualTo(5), "two doctors (one under the emergency), the lab, the pharmacist (its prescription copy) and the owner read the record");
             Assert.That(outcome.AccessLogEmergencyReads, Is.GreaterThan(0), "the break-glass reads are in the patient's access log");
             Assert.That(outcome.AccessLogHasRefusedReader, Is.False, "a refused read leaves no entry");
             Assert.That(outcome.HeadHashes, Has.Count.EqualTo(4));
