@@ -172,7 +172,10 @@ public sealed class AccessLogTests
         ("owner basis for a grantee", e => { e.Basis = AccessBasis.Owner; e.Grant = null; }, TxResultCode.InvalidArgument),
         ("grant basis without a grant", e => e.Grant = null, TxResultCode.InvalidArgument),
         ("grant basis with an emergency", e => e.EmergencyId = "em-1", TxResultCode.InvalidArgument),
-        ("emergency basis before break-glass exists", e => { e.Basis = AccessBasis.Emergency; e.Grant = null; e.EmergencyId = "em-1"; }, TxResultCode.InvalidArgument),
+        ("emergency basis naming no emergency", e => { e.Basis = AccessBasis.Emergency; e.Grant = null; e.EmergencyId = "em-1"; }, TxResultCode.InvalidArgument),
+        ("emergency basis with a grant", e => { e.Basis = AccessBasis.Emergency; e.EmergencyId = "em-1"; }, TxResultCode.InvalidArgument),
+        ("prescription basis for a doctor", e => { e.Basis = AccessBasis.PrescriptionShare; e.Kind = AccessKind.SharedPrescription; e.Grant = null; }, TxResultCode.InvalidArgument),
+        ("prescription basis for a record read", e => { e.Basis = AccessBasis.PrescriptionShare; e.Grant = null; }, TxResultCode.InvalidArgument),
         ("no read request", e => e.ReadRequest = ByteString.Empty, TxResultCode.InvalidArgument),
         ("garbage read request", e => e.ReadRequest = ByteString.CopyFrom(0xff, 0xff, 0xff, 0x07), TxResultCode.InvalidArgument),
         ("oversize read request", e => e.ReadRequest = ByteString.CopyFrom(new byte[AccessLogEntries.MaxReadRequestBytes + 1]), TxResultCode.InvalidArgument),
@@ -203,6 +206,32 @@ public sealed class AccessLogTests
         {
             Assert.That(result.Code, Is.EqualTo(code), result.Reason);
             Assert.That(LogAsOwner(_aliceRecord), Is.Empty);
+        }
+    }
+
+    [Test]
+    public void A_pharmacists_reading_of_a_shared_prescription_is_logged_under_its_record()
+    {
+        var pharmacy = _net.Pharmacist("pharm-1");
+        Assert.That(_net.Append(_drBob, _aliceRecord, Entries.Prescription("amoxicillin 500 mg")).Code, Is.EqualTo(TxResultCode.Ok));
+        var handed = new PrescriptionList { Prescriptions = { new SharedPrescription { Share = new PrescriptionShare { RecordId = _aliceRecord.Id, EntryIndex = 1, PharmacistId = pharmacy.Id } } } };
+        var request = pharmacy.Client.Read(new ReadQuery { ListSharedPrescriptions = new ListSharedPrescriptionsQuery() });
+        var entry = AccessLogEntries.ForSharedPrescriptions(handed, pharmacy.Id, _net.Clock.GetUtcNow(), request, "node-1").Single();
+
+        var result = _net.CommitOne(LogBy("node-1", entry));
+        var moved = entry.Clone();
+        moved.EntryIndex = 0;
+        var onTheAllergy = _net.CommitOne(LogBy("node-1", moved));
+
+        var logged = LogAsOwner(_aliceRecord).Single().Entry;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Code, Is.EqualTo(TxResultCode.Ok), result.Reason);
+            Assert.That(onTheAllergy.Code, Is.EqualTo(TxResultCode.InvalidArgument), "entry 0 is no prescription");
+            Assert.That(logged.ReaderId, Is.EqualTo(pharmacy.Id));
+            Assert.That(logged.Basis, Is.EqualTo(AccessBasis.PrescriptionShare));
+            Assert.That(logged.Kind, Is.EqualTo(AccessKind.SharedPrescription));
+            Assert.That(logged.EntryIndex, Is.EqualTo(1));
         }
     }
 
