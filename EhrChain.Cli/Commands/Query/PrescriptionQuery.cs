@@ -22,10 +22,10 @@ internal static class PrescriptionQuery
                 aliases.Describe(p.Share.RecordId),
                 p.Share.EntryIndex.ToString(CultureInfo.InvariantCulture),
                 aliases.Describe(p.Share.PrescriberId),
-                Time(p.Share.PrescribedUnixMs),
+                QueryCommand.Time(p.Share.PrescribedUnixMs),
                 aliases.Describe(p.Share.SharedBy),
                 Open(s.Client, p.Share),
-                p.Dispensing is null ? "no" : Time(p.Dispensing.DispensedUnixMs),
+                p.Dispensing is null ? "no" : QueryCommand.Time(p.Dispensing.DispensedUnixMs),
             }));
             return ExitCodes.Success;
         }, ct));
@@ -44,7 +44,4 @@ internal static class PrescriptionQuery
             return $"[not readable: {e.Message}]";
         }
     }
-
-    private static string Time(long unixMs) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

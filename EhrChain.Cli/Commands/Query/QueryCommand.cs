@@ -48,7 +48,7 @@ internal static class QueryCommand
 
     private static JsonNode ToJson(IMessage message) => JsonNode.Parse(Json.Format(message))!;
 
-    private static string Time(long unixMs) => unixMs == 0 ? "-" : DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+    internal static string Time(long unixMs) => unixMs == 0 ? "-" : DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Resolve(string aliasOrId) => LocalHome.Current().Aliases().Resolve(aliasOrId);
 

@@ -22,14 +22,13 @@ internal static class EmergencyTxCommand
             Open(session), Close(session), Review(session),
         };
 
-    private static Option<bool> WaitOption() => new("--wait") { Description = "Wait until the transaction is in a block; a refusal is then an error." };
 
     private static Command Open(SessionCommands session)
     {
         var record = new Option<string>("--record") { Description = "The record to open (alias or id).", Required = true };
         var reason = new Option<string>("--reason") { Description = "Why (1-500 characters, stored in clear on the chain: say why, not what is wrong with the patient).", Required = true };
         var duration = new Option<TimeSpan?>("--for") { Description = "How long, e.g. 2h (default: the network's, 4 h; at most its maximum, 24 h).", CustomParser = r => Durations.Parse(r) };
-        var wait = WaitOption();
+        var wait = TxCommand.WaitOption();
         var command = new Command("open", "Open emergency access to a record (doctors): readable once k trustees released its keys, until it ends.") { record, reason, duration, wait };
         session.AddTo(command);
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
@@ -46,7 +45,7 @@ internal static class EmergencyTxCommand
     private static Command Close(SessionCommands session)
     {
         var emergency = new Option<string>("--emergency") { Description = "The emergency id (em-...).", Required = true };
-        var wait = WaitOption();
+        var wait = TxCommand.WaitOption();
         var command = new Command("close", "End an emergency early (its doctor or the record's owner). The owner's close rotates the record key when the doctor may hold it.") { emergency, wait };
         session.AddTo(command);
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
@@ -88,7 +87,7 @@ internal static class EmergencyTxCommand
         var emergency = new Option<string>("--emergency") { Description = "The emergency id (em-...).", Required = true };
         var outcome = new Option<string>("--outcome") { Description = "justified or escalated.", Required = true };
         var note = new Option<string>("--note") { Description = "The reviewer's note (1-500 characters, in clear on the chain).", Required = true };
-        var wait = WaitOption();
+        var wait = TxCommand.WaitOption();
         var command = new Command("review", "Review an emergency as justified or escalated (auditors); an open one is closed by it.") { emergency, outcome, note, wait };
         session.AddTo(command);
         command.SetAction((parse, ct) =>

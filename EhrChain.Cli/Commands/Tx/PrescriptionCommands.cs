@@ -22,22 +22,18 @@ internal static class PrescriptionCommands
 
     private static Option<uint> EntryOption() => new("--entry") { Description = "The prescription's entry number (the # column of `query record`).", Required = true };
 
-    private static Option<bool> WaitOption() => new("--wait") { Description = "Wait until the transaction is in a block; a refusal is then an error." };
-
-    private static string Resolve(string aliasOrId) => LocalHome.Current().Aliases().Resolve(aliasOrId);
-
     private static Command Share(SessionCommands session)
     {
         var record = RecordOption();
         var entry = EntryOption();
         var pharmacist = new Option<string>("--pharmacist") { Description = "The pharmacist (alias or id); only it can read the copy.", Required = true };
-        var wait = WaitOption();
+        var wait = TxCommand.WaitOption();
         var command = new Command("share", "Send one prescription, encrypted to one pharmacist alone (record owner, or the doctor who wrote it).") { record, entry, pharmacist, wait };
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
         {
-            var recordId = Resolve(parse.GetRequiredValue(record));
+            var recordId = TxCommand.Resolve(parse.GetRequiredValue(record));
             var index = parse.GetValue(entry);
-            var pharmacistId = Resolve(parse.GetRequiredValue(pharmacist));
+            var pharmacistId = TxCommand.Resolve(parse.GetRequiredValue(pharmacist));
             var holder = await s.KeyHolderAsync(pharmacistId, ct).ConfigureAwait(false);
             var (tx, probe) = await ShareTransactionAsync(s, recordId, index, holder, ct).ConfigureAwait(false);
             var aliases = LocalHome.Current().Aliases();
@@ -63,7 +59,7 @@ internal static class PrescriptionCommands
                 return (s.Client.SharePrescription(s.Client.OpenKeys(view), prescription, pharmacist), false);
             }
         }
-        catch (RpcException e) when (e.StatusCode is not (StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled))
+        catch (RpcException e) when (TxCommand.IsRefusal(e))
         {
             // Refused to read: the share goes as a probe below.
         }
@@ -85,11 +81,11 @@ internal static class PrescriptionCommands
     {
         var record = RecordOption();
         var entry = EntryOption();
-        var wait = WaitOption();
+        var wait = TxCommand.WaitOption();
         var command = new Command("dispense", "Record that you dispensed a prescription shared with you (pharmacists; once per prescription).") { record, entry, wait };
         command.SetAction((parse, ct) => session.RunAsync(parse, async (s, cli) =>
         {
-            var recordId = Resolve(parse.GetRequiredValue(record));
+            var recordId = TxCommand.Resolve(parse.GetRequiredValue(record));
             var index = parse.GetValue(entry);
             var tx = s.Client.DispensePrescription(recordId, index);
             return await Submission.SubmitAsync(s, cli, tx, parse.GetValue(wait), $"Dispense prescription {index} of {LocalHome.Current().Aliases().Describe(recordId)}", ct).ConfigureAwait(false);

@@ -36,7 +36,7 @@ internal static class TxCommand
         };
     }
 
-    private static Option<bool> WaitOption() => new("--wait") { Description = "Wait until the transaction is in a block; a refusal is then an error." };
+    internal static Option<bool> WaitOption() => new("--wait") { Description = "Wait until the transaction is in a block; a refusal is then an error." };
 
     private static Command WithSession(Command command, SessionCommands session)
     {
@@ -44,9 +44,9 @@ internal static class TxCommand
         return command;
     }
 
-    private static string Resolve(string aliasOrId) => LocalHome.Current().Aliases().Resolve(aliasOrId);
+    internal static string Resolve(string aliasOrId) => LocalHome.Current().Aliases().Resolve(aliasOrId);
 
-    private static bool IsRefusal(RpcException e) => e.StatusCode is not (StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled);
+    internal static bool IsRefusal(RpcException e) => e.StatusCode is not (StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled);
 
     private static Command ParticipantAdd(SessionCommands session)
     {
