@@ -114,12 +114,28 @@ internal sealed class TestCluster : IAsyncDisposable
             all["Node:TlsKey"] = "";
             all["Node:TlsCa"] = "";
         }
-        var cluster = new TestCluster(count, joiners, all);
-        for (var i = 0; i < count; i++)
+        // Another process can still take a probed port before a node binds it; new ports then.
+        for (var attempt = 1; ; attempt++)
         {
-            await cluster.StartNodeAsync(i);
+            var cluster = new TestCluster(count, joiners, all);
+            try
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    await cluster.StartNodeAsync(i);
+                }
+                return cluster;
+            }
+            catch (Exception error) when (attempt < 3 && LocalPorts.IsAddressInUse(error))
+            {
+                await cluster.DisposeAsync();
+            }
+            catch
+            {
+                await cluster.DisposeAsync();
+                throw;
+            }
         }
-        return cluster;
     }
 
     public async Task StartNodeAsync(int index)
@@ -134,7 +150,16 @@ internal sealed class TestCluster : IAsyncDisposable
             logging.SetMinimumLevel(LogLevel.Warning);
             logging.AddProvider(_logs[index]);
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // A node that failed to bind still holds its store open; release it before the retry.
+            await app.DisposeAsync();
+            throw;
+        }
         _nodes[index] = app;
     }
 
