@@ -38,10 +38,15 @@ public sealed class BlockProducer
                 ?? throw new StorageException($"The head block {head.Height} is missing from the store.")).Header.StateRoot);
 
         var height = head.Height + 1;
+        var transactions = new DecodedTransaction[batch.Requests.Count];
+        for (var i = 0; i < transactions.Length; i++)
+        {
+            transactions[i] = DecodedTransaction.Decode(batch.Requests[i]);
+        }
         var execution = _executor.Execute(
             new RememberingStateReader(view),
             id => _store.FindTransaction(id) is not null,
-            batch.Transactions,
+            transactions,
             new BlockContext(height, batch.TimeUnixMs));
 
         var block = new Block
@@ -51,15 +56,15 @@ public sealed class BlockProducer
                 Height = height,
                 PrevHash = head.Hash.ToByteString(),
                 TimeUnixMs = batch.TimeUnixMs,
-                Proposer = batch.ProposerId ?? "",
+                Proposer = batch.Proposer ?? "",
                 View = batch.View,
                 StateRoot = execution.Writes.NextStateRoot(previousStateRoot).ToByteString(),
             },
             Certificate = batch.Certificate,
         };
-        block.Transactions.AddRange(batch.Transactions);
+        block.Transactions.AddRange(batch.Requests);
         block.Results.AddRange(execution.Results);
-        block.Header.TxRoot = BlockHashing.TxRoot(block).ToByteString();
+        block.Header.TxRoot = BlockHashing.TxRootOfDigests(transactions.Select(t => t.Digest).ToArray()).ToByteString();
         block.Header.ResultsRoot = BlockHashing.ResultsRoot(block).ToByteString();
         return new BlockCommit(block, execution.Writes, execution.History, execution.TxIds);
     }

@@ -41,68 +41,61 @@ public sealed class EhrExecutor
 
     /// <param name="state">The state as of the previous block.</param>
     /// <param name="isInChain">Whether a transaction id is already in the chain's tx index.</param>
-    /// <param name="transactions">The exact SignedTransaction bytes, in consensus order.</param>
+    /// <param name="transactions">The ordered transactions, decoded once where they arrived.</param>
     /// <param name="block">The block being derived: its height and batch time.</param>
-    public BatchExecution Execute(IStateReader state, Func<Hash, bool> isInChain, IReadOnlyList<ByteString> transactions, BlockContext block)
+    public BatchExecution Execute(IStateReader state, Func<Hash, bool> isInChain, IReadOnlyList<DecodedTransaction> transactions, BlockContext block)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(isInChain);
         ArgumentNullException.ThrowIfNull(transactions);
 
-        var decoded = PrepareAll(state, transactions);
+        var prepared = PrepareAll(state, transactions);
         var writes = new StateWriteSet();
         var blockState = new StateOverlay(state, writes);
         var history = new List<HistoryAppend>();
-        var results = new TxResult[decoded.Length];
+        var results = new TxResult[prepared.Length];
         var seen = new HashSet<Hash>();
 
-        for (var position = 0; position < decoded.Length; position++)
+        for (var position = 0; position < prepared.Length; position++)
         {
-            var tx = decoded[position];
+            var tx = prepared[position];
             // Every id is marked seen, even a rejected one: the tx index keeps rejected
             // transactions too, so a replay of any of them is a duplicate.
-            var duplicate = !seen.Add(tx.Id) || isInChain(tx.Id);
+            var duplicate = !seen.Add(tx.Decoded.TxId) || isInChain(tx.Decoded.TxId);
             results[position] = duplicate
                 ? TxResults.Reject(TxResultCode.DuplicateTx, "A transaction with this id is already in the chain.")
                 : Apply(tx, position, blockState, block, writes, history);
         }
         ValidatorActions.EndOfBlock(state, writes, _genesisValidators, block.Height);
-        return new BatchExecution(results, writes, history, decoded.Select(d => d.Id).ToArray());
+        return new BatchExecution(results, writes, history, transactions.Select(d => d.TxId).ToArray());
     }
 
     private TxResult Apply(PreparedTransaction tx, int position, IStateReader blockState, BlockContext block, StateWriteSet blockWrites, List<HistoryAppend> history)
     {
-        if (tx.Payload is not { } payload)
+        if (TransactionRules.WellFormed(tx.Decoded, _chainId) is { } malformed)
         {
-            return TxResults.Reject(TxResultCode.Malformed, tx.Problem ?? "The transaction does not decode.");
+            return malformed;
         }
-        if (payload.ChainId != _chainId)
+        var payload = tx.Decoded.Payload!;
+        // The signer is looked up in the block's state: a key enrolled, changed or suspended
+        // earlier in this batch counts, in order.
+        var signer = TransactionRules.SignerOf(blockState, _genesisValidators, payload);
+        if (TransactionRules.Authenticated(payload, signer, key => SignatureHolds(tx, key)) is { } refused)
         {
-            return TxResults.Reject(TxResultCode.WrongChain, "The transaction is for another chain.");
+            return refused;
         }
-        if (IsSignedByValidator(payload))
+        return signer!.Kind switch
         {
-            return ApplyValidatorAction(tx, payload, position, blockState, block, blockWrites);
-        }
-        if (payload.ActionCase == TransactionPayload.ActionOneofCase.EmergencyRelease)
-        {
-            return ApplyRelease(tx, payload, position, blockState, block, blockWrites, history);
-        }
-        var signer = new State.EhrState(blockState).Participant(payload.SignerId);
-        if (signer is null)
-        {
-            return TxResults.Reject(TxResultCode.UnknownSigner, "The signer is not an enrolled participant.");
-        }
-        if (!SignatureHolds(tx, signer.SigningPublicKey))
-        {
-            return TxResults.Reject(TxResultCode.BadSignature, "The signature is not the signer's signature of this transaction.");
-        }
-        if (signer.Status != ParticipantStatus.Active)
-        {
-            return TxResults.Reject(TxResultCode.ParticipantSuspended, "The signer is suspended; none of their transactions are accepted.");
-        }
+            SignerKind.Validator => ApplyValidatorAction(tx.Decoded, payload, signer.Validator!, position, blockState, block, blockWrites),
+            SignerKind.Trustee => ApplyRelease(tx.Decoded, signer.Trustee!, payload, position, blockState, block, blockWrites, history),
+            _ => ApplyParticipantAction(tx.Decoded, signer.Participant!, payload, position, blockState, block, blockWrites, history),
+        };
+    }
 
-        var context = new TransactionContext(signer, tx.Id, block, position, blockState);
+    private TxResult ApplyParticipantAction(
+        DecodedTransaction tx, Participant signer, TransactionPayload payload, int position, IStateReader blockState, BlockContext block, StateWriteSet blockWrites, List<HistoryAppend> history)
+    {
+        var context = new TransactionContext(signer, tx.TxId, block, position, blockState);
         var result = payload.ActionCase switch
         {
             TransactionPayload.ActionOneofCase.AddParticipant => AddParticipant(context, payload.AddParticipant, blockState),
@@ -150,30 +143,13 @@ public sealed class EhrExecutor
             : result;
     }
 
-    /// <summary>A vote and an access log are signed by a validator's node key, not a participant's.</summary>
-    private static bool IsSignedByValidator(TransactionPayload payload) =>
-        payload.ActionCase is TransactionPayload.ActionOneofCase.VoteValidatorChange or TransactionPayload.ActionOneofCase.RecordAccessLog;
-
-    /// <summary>The signer of a validator's action is found in the membership in force rather than among the participants.</summary>
-    private TxResult ApplyValidatorAction(PreparedTransaction tx, TransactionPayload payload, int position, IStateReader blockState, BlockContext block, StateWriteSet blockWrites)
+    /// <summary>The signer of a validator's action was found in the membership in force rather than among the participants.</summary>
+    private TxResult ApplyValidatorAction(DecodedTransaction tx, TransactionPayload payload, ValidatorInfo validator, int position, IStateReader blockState, BlockContext block, StateWriteSet blockWrites)
     {
-        var membership = Membership.ValidatorMembershipReader.Read(blockState, _genesisValidators);
-        var validator = membership.Validators.FirstOrDefault(v => v.Id == payload.SignerId);
-        var vote = payload.ActionCase == TransactionPayload.ActionOneofCase.VoteValidatorChange;
-        if (validator is null)
-        {
-            return TxResults.Reject(TxResultCode.UnknownSigner, vote
-                ? "Only a current validator may vote on a validator change."
-                : "Only a current validator may record the reads it answered.");
-        }
-        if (!SignatureHolds(tx, validator.SigningPublicKey))
-        {
-            return TxResults.Reject(TxResultCode.BadSignature, "The signature is not the validator's signature of this transaction.");
-        }
         var writes = new StateWriteSet();
-        var result = vote
+        var result = payload.ActionCase == TransactionPayload.ActionOneofCase.VoteValidatorChange
             ? ValidatorActions.Vote(blockState, writes, _genesisValidators, validator.Id, payload.VoteValidatorChange, block.Height)
-            : AccessLogActions.Record(blockState, writes, _chainId, validator.Id, payload.RecordAccessLog, block, position, tx.Id.ToByteString());
+            : AccessLogActions.Record(blockState, writes, _chainId, validator.Id, payload.RecordAccessLog, block, position, tx.TxId.ToByteString());
         if (result.Code == TxResultCode.Ok)
         {
             blockWrites.MergeFrom(writes);
@@ -187,20 +163,11 @@ public sealed class EhrExecutor
     /// anyone a trustee.
     /// </summary>
     private static TxResult ApplyRelease(
-        PreparedTransaction tx, TransactionPayload payload, int position, IStateReader blockState, BlockContext block, StateWriteSet blockWrites, List<HistoryAppend> history)
+        DecodedTransaction tx, EmergencyTrustee trustee, TransactionPayload payload, int position, IStateReader blockState, BlockContext block, StateWriteSet blockWrites, List<HistoryAppend> history)
     {
-        var trustee = TrusteeOf(new State.EhrState(blockState), payload.SignerId);
-        if (trustee is null)
-        {
-            return TxResults.Reject(TxResultCode.UnknownSigner, "Only an emergency trustee of the network may release keys.");
-        }
-        if (!SignatureHolds(tx, trustee.SigningPublicKey))
-        {
-            return TxResults.Reject(TxResultCode.BadSignature, "The signature is not the trustee's signature of this transaction.");
-        }
         // A trustee is no participant; the context needs a signer only for its id, which history records as the author.
         var signer = new Participant { Id = trustee.Id, Role = ParticipantRole.Unspecified, Status = ParticipantStatus.Active };
-        var context = new TransactionContext(signer, tx.Id, block, position, blockState);
+        var context = new TransactionContext(signer, tx.TxId, block, position, blockState);
         var result = EmergencyActions.Release(context, trustee, payload.EmergencyRelease);
         if (result.Code == TxResultCode.Ok)
         {
@@ -210,102 +177,49 @@ public sealed class EhrExecutor
         return result;
     }
 
-    private static EmergencyTrustee? TrusteeOf(State.EhrState state, string signerId) =>
-        state.EmergencyConfig()?.Trustees.FirstOrDefault(t => t.Id == signerId);
-
     /// <summary>
     /// Reuses the signature check made up front when it was made against the key the signer holds
     /// now; a key enrolled or changed earlier in the batch is checked here, in order.
     /// </summary>
-    private static bool SignatureHolds(PreparedTransaction tx, ByteString registeredKey)
-    {
-        if (tx.PrecheckedKey is { } prechecked && prechecked.Equals(registeredKey))
-        {
-            return tx.PrecheckedValid;
-        }
-        return SigningPublicKey.TryFromBytes(registeredKey.Span, out var key)
-            && key.Verify(SigningDomain.Transaction, tx.Signed!.Payload.Span, tx.Signed.Signature.Span);
-    }
+    private static bool SignatureHolds(PreparedTransaction tx, ByteString registeredKey) =>
+        tx.PrecheckedKey is { } prechecked && prechecked.Equals(registeredKey)
+            ? tx.PrecheckedValid
+            : TransactionRules.Verify(tx.Decoded, registeredKey);
 
     /// <summary>
-    /// Decodes every transaction and checks each signature against the signer's key in the state
-    /// before the batch, in parallel. Each outcome lands at its own index, so the parallelism
-    /// cannot change any result; the sequential pass decides which outcomes still apply.
+    /// Checks every signature against the signer's key in the state before the batch, in parallel.
+    /// Each outcome lands at its own index, so the parallelism cannot change any result; the
+    /// sequential pass decides which outcomes still apply.
     /// </summary>
-    private PreparedTransaction[] PrepareAll(IStateReader state, IReadOnlyList<ByteString> transactions)
+    private PreparedTransaction[] PrepareAll(IStateReader state, IReadOnlyList<DecodedTransaction> transactions)
     {
         var prepared = new PreparedTransaction[transactions.Count];
-        var keys = new ByteString?[transactions.Count];
-        var ehrState = new State.EhrState(state);
-        Core.Wire.ValidatorMembership? membership = null;
         for (var i = 0; i < prepared.Length; i++)
         {
-            prepared[i] = PreparedTransaction.Decode(transactions[i]);
-            if (prepared[i].Payload is { } payload && Core.Identifiers.IsValid(payload.SignerId))
+            var decoded = transactions[i];
+            prepared[i] = new PreparedTransaction(decoded);
+            if (decoded.Payload is { } payload)
             {
-                if (IsSignedByValidator(payload))
-                {
-                    membership ??= Membership.ValidatorMembershipReader.Read(state, _genesisValidators);
-                    keys[i] = membership.Validators.FirstOrDefault(v => v.Id == payload.SignerId)?.SigningPublicKey;
-                }
-                else if (payload.ActionCase == TransactionPayload.ActionOneofCase.EmergencyRelease)
-                {
-                    keys[i] = TrusteeOf(ehrState, payload.SignerId)?.SigningPublicKey;
-                }
-                else
-                {
-                    keys[i] = ehrState.Participant(payload.SignerId)?.SigningPublicKey;
-                }
+                prepared[i].PrecheckedKey = TransactionRules.SignerOf(state, _genesisValidators, payload)?.SigningPublicKey;
             }
         }
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
         Parallel.For(0, prepared.Length, options, i =>
         {
-            if (keys[i] is { } key && prepared[i].Signed is { } signed)
+            if (prepared[i].PrecheckedKey is { } key && prepared[i].Decoded.Message is { } signed)
             {
-                prepared[i].PrecheckedKey = key;
-                prepared[i].PrecheckedValid = (_verified?.TryConsume(prepared[i].Id, signed.Signature.Span, key.Span) ?? false)
-                    || (SigningPublicKey.TryFromBytes(key.Span, out var publicKey)
-                        && publicKey.Verify(SigningDomain.Transaction, signed.Payload.Span, signed.Signature.Span));
+                prepared[i].PrecheckedValid = (_verified?.TryConsume(prepared[i].Decoded.TxId, signed.Signature.Span, key.Span) ?? false)
+                    || TransactionRules.Verify(prepared[i].Decoded, key);
             }
         });
         return prepared;
     }
 
-    private sealed class PreparedTransaction
+    /// <summary>A decoded transaction with the outcome of its signature check against the key its signer held before the batch.</summary>
+    private sealed class PreparedTransaction(DecodedTransaction decoded)
     {
-        public required Hash Id { get; init; }
-        public SignedTransaction? Signed { get; init; }
-        public TransactionPayload? Payload { get; init; }
-        public string? Problem { get; init; }
+        public DecodedTransaction Decoded { get; } = decoded;
         public ByteString? PrecheckedKey { get; set; }
         public bool PrecheckedValid { get; set; }
-
-        /// <summary>Decodes once; the id is the one <see cref="TransactionIds.OfSignedTransaction"/> gives.</summary>
-        public static PreparedTransaction Decode(ByteString bytes)
-        {
-            SignedTransaction signed;
-            try
-            {
-                signed = SignedTransaction.Parser.ParseFrom(bytes);
-            }
-            catch (InvalidProtocolBufferException)
-            {
-                return new PreparedTransaction { Id = TransactionIds.OfOrdered(bytes.Span, null), Problem = "The transaction bytes are not a signed transaction." };
-            }
-            var id = TransactionIds.OfOrdered(bytes.Span, signed);
-            if (signed.Payload.IsEmpty)
-            {
-                return new PreparedTransaction { Id = id, Problem = "The transaction has no payload." };
-            }
-            try
-            {
-                return new PreparedTransaction { Id = id, Signed = signed, Payload = TransactionPayload.Parser.ParseFrom(signed.Payload) };
-            }
-            catch (InvalidProtocolBufferException)
-            {
-                return new PreparedTransaction { Id = id, Problem = "The transaction bytes are not a signed transaction." };
-            }
-        }
     }
 }

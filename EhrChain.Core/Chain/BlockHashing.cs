@@ -68,6 +68,12 @@ public static class BlockHashing
         return MerkleTree.ComputeRoot(leaves);
     }
 
+    /// <summary>
+    /// <see cref="TxRoot(Block)"/> from each transaction's SHA-256 (its <see cref="DecodedTransaction.Digest"/>,
+    /// which consensus computed already), for a producer that holds them.
+    /// </summary>
+    public static Hash TxRootOfDigests(IReadOnlyList<Hash> transactionDigests) => MerkleTree.ComputeRoot(transactionDigests);
+
     public static Hash ResultsRoot(Block block)
     {
         ArgumentNullException.ThrowIfNull(block);

@@ -1,5 +1,4 @@
-using EhrChain.Contracts.Membership;
-using EhrChain.Contracts.State;
+using EhrChain.Contracts.Execution;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
@@ -7,49 +6,37 @@ using EhrChain.Core.Wire;
 using EhrChain.Node.Api;
 using EhrChain.Node.Configuration;
 using EhrChain.Storage;
-using Google.Protobuf;
 using Grpc.Core;
 
 namespace EhrChain.Node.Admission;
 
 /// <summary>
-/// What a node checks before a client's transaction enters the mempool: size, decoding, chain,
-/// created-time window, duplicate id, and a signer that is enrolled, active and whose key signed
-/// it, all against the committed state. Whether the signer may do what it asks is the contract's
-/// call, made deterministically at execution; a refusal there is kept in the block with its reason.
+/// What a node checks before a client's transaction enters the mempool: size, the contract's
+/// well-formedness rule, the created-time window, duplicate id, and the contract's signer rule
+/// (enrolled, active, signed by its key) against the committed state. The rules are the ones
+/// execution applies (<see cref="TransactionRules"/>); this class adds only what is a node's own
+/// (size, clock, the tx index) and maps a rule's code to a gRPC status. Whether the signer may do
+/// what it asks is the contract's call at execution; a refusal there is kept in the block.
 /// </summary>
 public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store, AdmissionOptions options, TimeProvider time, VerifiedSignatures verified)
 {
-    /// <summary>Returns the admitted transaction's exact bytes and id, or throws an RpcException saying why not.</summary>
-    public (ByteString Bytes, Hash TxId) Admit(SignedTransaction? transaction)
+    /// <summary>Returns the admitted transaction, decoded once for the rest of its path, or throws an RpcException saying why not.</summary>
+    public DecodedTransaction Admit(SignedTransaction? transaction)
     {
         if (transaction is null)
         {
             throw ApiErrors.BadRequest("MALFORMED", "transaction", "The request carries no transaction.");
         }
-        var bytes = transaction.ToByteString();
-        if (bytes.Length > options.MaxTransactionBytes)
+        var tx = DecodedTransaction.FromMessage(transaction);
+        if (tx.Bytes.Length > options.MaxTransactionBytes)
         {
-            throw ApiErrors.BadRequest("TX_TOO_LARGE", "transaction", $"The transaction is {bytes.Length} bytes; the limit is {options.MaxTransactionBytes}.");
+            throw ApiErrors.BadRequest("TX_TOO_LARGE", "transaction", $"The transaction is {tx.Bytes.Length} bytes; the limit is {options.MaxTransactionBytes}.");
         }
-
-        TransactionPayload payload;
-        try
+        if (TransactionRules.WellFormed(tx, genesis.ChainId) is { } malformed)
         {
-            payload = TransactionPayload.Parser.ParseFrom(transaction.Payload);
+            throw Refusal(malformed, FieldOf(tx, malformed.Code));
         }
-        catch (InvalidProtocolBufferException)
-        {
-            throw ApiErrors.BadRequest("MALFORMED", "transaction.payload", "The payload is not a TransactionPayload.");
-        }
-        if (payload.ActionCase == TransactionPayload.ActionOneofCase.None)
-        {
-            throw ApiErrors.BadRequest("MALFORMED", "transaction.payload.action", "The payload carries no action.");
-        }
-        if (payload.ChainId != genesis.ChainId)
-        {
-            throw ApiErrors.BadRequest("WRONG_CHAIN", "transaction.payload.chain_id", $"The transaction is for chain '{ApiErrors.Quote(payload.ChainId)}', this node runs '{genesis.ChainId}'.");
-        }
+        var payload = tx.Payload!;
 
         var refusal = CreatedTimeRefusal(payload.CreatedUnixMs, time.GetUtcNow().ToUnixTimeMilliseconds());
         if (refusal is not null)
@@ -57,69 +44,34 @@ public sealed class TransactionAdmission(GenesisFile genesis, IChainStore store,
             throw refusal;
         }
 
-        var txId = TransactionIds.OfPayload(transaction.Payload.Span);
-        if (store.FindTransaction(txId) is not null)
+        if (store.FindTransaction(tx.TxId) is not null)
         {
-            throw ApiErrors.Create(StatusCode.AlreadyExists, "DUPLICATE_TX", $"Transaction {txId} is already in the chain.", new Dictionary<string, string> { ["tx_id"] = txId.ToString() });
+            throw ApiErrors.Create(StatusCode.AlreadyExists, "DUPLICATE_TX", $"Transaction {tx.TxId} is already in the chain.", new Dictionary<string, string> { ["tx_id"] = tx.TxId.ToString() });
         }
 
         using var view = store.OpenView();
-        if (payload.ActionCase is TransactionPayload.ActionOneofCase.VoteValidatorChange or TransactionPayload.ActionOneofCase.RecordAccessLog)
+        var signer = TransactionRules.SignerOf(view, genesis.Validators, payload);
+        if (TransactionRules.Authenticated(payload, signer, key => TransactionRules.Verify(tx, key)) is { } unauthenticated)
         {
-            AdmitValidatorSigned(view, payload, transaction);
-            return (bytes, txId);
+            throw Refusal(unauthenticated, field: null);
         }
-        if (payload.ActionCase == TransactionPayload.ActionOneofCase.EmergencyRelease)
-        {
-            AdmitRelease(view, payload, transaction);
-            return (bytes, txId);
-        }
-        var signer = new EhrState(view).Participant(payload.SignerId);
-        if (signer is null)
-        {
-            throw ApiErrors.Create(StatusCode.Unauthenticated, "UNKNOWN_SIGNER", $"'{ApiErrors.Quote(payload.SignerId)}' is not an enrolled participant.");
-        }
-        if (!SigningPublicKey.TryFromBytes(signer.SigningPublicKey.Span, out var key)
-            || !key.Verify(SigningDomain.Transaction, transaction.Payload.Span, transaction.Signature.Span))
-        {
-            throw ApiErrors.Create(StatusCode.Unauthenticated, "BAD_SIGNATURE", $"The signature is not {signer.Id}'s signature of this payload.");
-        }
-        verified.Add(txId, transaction.Signature.Span, signer.SigningPublicKey.Span);
-        if (signer.Status != ParticipantStatus.Active)
-        {
-            throw ApiErrors.Create(StatusCode.PermissionDenied, "PARTICIPANT_SUSPENDED", $"{signer.Id} is suspended; none of their transactions are accepted.");
-        }
-        return (bytes, txId);
+        // The executor takes this check instead of verifying again, if the key is still the signer's then.
+        verified.Add(tx.TxId, tx.Message!.Signature.Span, signer!.SigningPublicKey.Span);
+        return tx;
     }
 
-    /// <summary>
-    /// A vote on the validators and an access log are signed by a current validator's node key,
-    /// which lives in the membership, not among the participants. Whether the action itself is
-    /// acceptable is the contract's call at execution, as for every other action.
-    /// </summary>
-    private void AdmitValidatorSigned(IStateReader view, TransactionPayload payload, SignedTransaction transaction)
+    private static RpcException Refusal(TxResult result, string? field)
     {
-        var what = payload.ActionCase == TransactionPayload.ActionOneofCase.VoteValidatorChange ? "vote on validator changes" : "record the reads they answered";
-        var validator = ValidatorMembershipReader.Read(view, genesis.Validators).Validators.FirstOrDefault(v => v.Id == payload.SignerId)
-            ?? throw ApiErrors.Create(StatusCode.Unauthenticated, "UNKNOWN_SIGNER", $"'{ApiErrors.Quote(payload.SignerId)}' is not a current validator; only validators {what}.");
-        if (!SigningPublicKey.TryFromBytes(validator.SigningPublicKey.Span, out var key)
-            || !key.Verify(SigningDomain.Transaction, transaction.Payload.Span, transaction.Signature.Span))
-        {
-            throw ApiErrors.Create(StatusCode.Unauthenticated, "BAD_SIGNATURE", $"The signature is not validator {validator.Id}'s signature of this payload.");
-        }
+        var (code, reason) = ApiErrors.ForResult(result.Code);
+        return ApiErrors.Create(code, reason, result.Reason, field: field);
     }
 
-    /// <summary>A release is signed by an emergency trustee's key, which the genesis block put in the state's emergency settings.</summary>
-    private static void AdmitRelease(IStateReader view, TransactionPayload payload, SignedTransaction transaction)
-    {
-        var trustee = new EhrState(view).EmergencyConfig()?.Trustees.FirstOrDefault(t => t.Id == payload.SignerId)
-            ?? throw ApiErrors.Create(StatusCode.Unauthenticated, "UNKNOWN_SIGNER", $"'{ApiErrors.Quote(payload.SignerId)}' is not an emergency trustee; only trustees release keys.");
-        if (!SigningPublicKey.TryFromBytes(trustee.SigningPublicKey.Span, out var key)
-            || !key.Verify(SigningDomain.Transaction, transaction.Payload.Span, transaction.Signature.Span))
-        {
-            throw ApiErrors.Create(StatusCode.Unauthenticated, "BAD_SIGNATURE", $"The signature is not trustee {trustee.Id}'s signature of this payload.");
-        }
-    }
+    /// <summary>The request field a well-formedness refusal points at, for a client that highlights it.</summary>
+    private static string FieldOf(DecodedTransaction tx, TxResultCode code) =>
+        code == TxResultCode.WrongChain ? "transaction.payload.chain_id"
+        : tx.Payload is null ? "transaction.payload"
+        : tx.Payload.ActionCase == TransactionPayload.ActionOneofCase.None ? "transaction.payload.action"
+        : "transaction.signature";
 
     /// <summary>
     /// The created-time window, compared in milliseconds around now: any int64 a client sends

@@ -61,11 +61,10 @@ public sealed partial class LedgerService(
     /// </summary>
     private async Task<Hash> AdmitAndOrderAsync(SignedTransaction? transaction, bool waiting, CancellationToken cancellationToken)
     {
-        Google.Protobuf.ByteString bytes;
-        Hash txId;
+        DecodedTransaction admitted;
         try
         {
-            (bytes, txId) = admission.Admit(transaction);
+            admitted = admission.Admit(transaction);
         }
         catch (RpcException e)
         {
@@ -73,8 +72,9 @@ public sealed partial class LedgerService(
             throw;
         }
 
+        var txId = admitted.TxId;
         admissions.Admitted(txId);
-        var outcome = await consensus.SubmitAsync(bytes, cancellationToken).ConfigureAwait(false);
+        var outcome = await consensus.SubmitAsync(admitted.Bytes, cancellationToken).ConfigureAwait(false);
         return outcome switch
         {
             SubmitResult.Accepted => txId,

@@ -1,5 +1,7 @@
 using EhrChain.Consensus;
 using EhrChain.Contracts.Chain;
+using EhrChain.Contracts.Execution;
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Wire;
@@ -50,8 +52,9 @@ public sealed partial class ChainApplication : IConsensusApplication
     }
 
     /// <summary>
-    /// Stateless checks only: replicas at different heights must agree on a request's validity,
-    /// so the signer's key (which lives in state) is checked at admission and at execution.
+    /// Stateless checks only (<see cref="TransactionRules.WellFormed"/>): replicas at different
+    /// heights must agree on a request's validity, so the signer's key (which lives in state) is
+    /// checked at admission and at execution.
     /// </summary>
     public string? ValidateRequest(ByteString request)
     {
@@ -59,30 +62,13 @@ public sealed partial class ChainApplication : IConsensusApplication
         {
             return $"the request is {request.Length} bytes; the limit is {_maxRequestBytes}";
         }
-        try
-        {
-            var signed = SignedTransaction.Parser.ParseFrom(request);
-            var payload = TransactionPayload.Parser.ParseFrom(signed.Payload);
-            if (signed.Signature.Length != SigningPublicKey.SignatureSize)
-            {
-                return "the signature is not 64 bytes";
-            }
-            if (payload.ChainId != _chainId)
-            {
-                return $"the transaction is for chain '{payload.ChainId}'";
-            }
-            return payload.ActionCase == TransactionPayload.ActionOneofCase.None ? "the payload carries no action" : null;
-        }
-        catch (InvalidProtocolBufferException)
-        {
-            return "not a signed transaction";
-        }
+        return TransactionRules.WellFormed(DecodedTransaction.Decode(request), _chainId)?.Reason;
     }
 
-    public Hash Execute(Consensus.CommittedBatch batch)
+    public Hash Execute(CommittedBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var commit = _producer.Produce(new Contracts.Chain.CommittedBatch(batch.Requests, batch.TimeUnixMs, batch.Proposer, batch.View, batch.Certificate));
+        var commit = _producer.Produce(batch);
         var block = commit.Block;
         var stateRoot = Hash.FromByteString(block.Header.StateRoot);
         lock (_headLock)
@@ -111,9 +97,9 @@ public sealed partial class ChainApplication : IConsensusApplication
         return stateRoot;
     }
 
-    public IReadOnlyList<Consensus.CommittedBatch> ReadCommitted(ulong fromSequence, int maxCount)
+    public IReadOnlyList<CommittedBatch> ReadCommitted(ulong fromSequence, int maxCount)
     {
-        var batches = new List<Consensus.CommittedBatch>();
+        var batches = new List<CommittedBatch>();
         var head = _store.Head?.Height ?? 0;
         var bytes = 0L;
         // Stop at a quarter of the peer message limit: the rest follows in the next fetch.
@@ -124,7 +110,7 @@ public sealed partial class ChainApplication : IConsensusApplication
                 break;
             }
             bytes += block.CalculateSize();
-            batches.Add(new Consensus.CommittedBatch(height, block.Header.View, block.Header.Proposer, block.Header.TimeUnixMs, block.Transactions, block.Certificate));
+            batches.Add(new CommittedBatch(height, block.Header.View, block.Header.Proposer, block.Header.TimeUnixMs, block.Transactions, block.Certificate));
         }
         return batches;
     }

@@ -67,9 +67,9 @@ internal sealed partial class EmergencyReleaser(
             }
             try
             {
-                var (bytes, txId) = admission.Admit(release);
-                var outcome = await consensus.SubmitAsync(bytes, cancellationToken).ConfigureAwait(false);
-                LogReleased(id, txId, outcome);
+                var admitted = admission.Admit(release);
+                var outcome = await consensus.SubmitAsync(admitted.Bytes, cancellationToken).ConfigureAwait(false);
+                LogReleased(id, admitted.TxId, outcome);
             }
             catch (RpcException e)
             {

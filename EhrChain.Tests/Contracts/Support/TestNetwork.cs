@@ -3,6 +3,7 @@ using EhrChain.Contracts.Client;
 using EhrChain.Contracts.Execution;
 using EhrChain.Contracts.Queries;
 using EhrChain.Contracts.State;
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
@@ -179,7 +180,7 @@ internal sealed class TestNetwork : IDisposable
     public Block CommitBytes(DateTimeOffset batchTime, params ByteString[] transactions)
     {
         _sequence++;
-        var batch = new CommittedBatch(transactions, batchTime.ToUnixTimeMilliseconds(), "node-0", 0, new CommitCertificate
+        var batch = new CommittedBatch(_sequence, 0, "node-0", batchTime.ToUnixTimeMilliseconds(), transactions, new CommitCertificate
         {
             View = 0,
             Sequence = _sequence,
