@@ -1,40 +1,53 @@
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
 
 namespace EhrChain.Storage;
 
-/// <summary>A block and everything it changes: stored together or not at all.</summary>
+/// <summary>
+/// A block as it is committed: the block, its hash, each transaction's id and digest, and the state
+/// writes and history it makes. The producer builds it from what execution already computed; the
+/// store writes it, and the node's events and receipts answer from it without reading the block back.
+/// </summary>
 public sealed class BlockCommit
 {
     /// <param name="block">The block.</param>
     /// <param name="state">The state writes it makes.</param>
     /// <param name="history">The history entries it appends.</param>
-    /// <param name="txIds">
-    /// The transactions' ids in block order, when the caller has them already (the executor
-    /// decodes every transaction anyway); they must be what <see cref="Core.Chain.TransactionIds.OfBlock"/> gives.
+    /// <param name="transactions">
+    /// The block's transactions as decoded for execution, in block order; when null (a block read
+    /// from a store or a peer) their ids and digests are computed from the block's bytes here.
     /// </param>
-    public BlockCommit(Block block, StateWriteSet? state = null, IReadOnlyList<HistoryAppend>? history = null, IReadOnlyList<Hash>? txIds = null)
+    public BlockCommit(Block block, StateWriteSet? state = null, IReadOnlyList<HistoryAppend>? history = null, IReadOnlyList<DecodedTransaction>? transactions = null)
     {
         Block = block ?? throw new ArgumentNullException(nameof(block));
-        Hash = Core.Chain.BlockHashing.HeaderHash(block.Header ?? throw new ArgumentException("A block needs a header.", nameof(block)));
+        Hash = BlockHashing.HeaderHash(block.Header ?? throw new ArgumentException("A block needs a header.", nameof(block)));
         State = state ?? new StateWriteSet();
         History = history ?? [];
-        if (txIds is not null && txIds.Count != block.Transactions.Count)
+        if (transactions is not null && transactions.Count != block.Transactions.Count)
         {
-            throw new ArgumentException("There must be one id per transaction.", nameof(txIds));
+            throw new ArgumentException("There must be one decoded transaction per block transaction.", nameof(transactions));
         }
-        _txIds = txIds;
+        var ids = new Hash[block.Transactions.Count];
+        var digests = new Hash[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var tx = transactions?[i] ?? DecodedTransaction.Decode(block.Transactions[i]);
+            ids[i] = tx.TxId;
+            digests[i] = tx.Digest;
+        }
+        TxIds = ids;
+        TxDigests = digests;
     }
 
     public Block Block { get; }
 
-    /// <summary>
-    /// Each transaction's id, in block order, computed once: the tx index, the node's events and
-    /// its commit-latency clock all need them, and each costs a decode and a SHA-256.
-    /// </summary>
-    public IReadOnlyList<Hash> TxIds => _txIds ??= Core.Chain.TransactionIds.OfBlock(Block);
+    /// <summary>Each transaction's id, in block order: the tx index, events and the commit-latency clock use them.</summary>
+    public IReadOnlyList<Hash> TxIds { get; }
 
-    private IReadOnlyList<Hash>? _txIds;
+    /// <summary>SHA-256 of each transaction's bytes, in block order: the tx root's leaves, which receipts carry.</summary>
+    public IReadOnlyList<Hash> TxDigests { get; }
+
     public Hash Hash { get; }
     public ulong Height => Block.Header.Height;
     public StateWriteSet State { get; }

@@ -64,9 +64,9 @@ public sealed class BlockProducer
         };
         block.Transactions.AddRange(batch.Requests);
         block.Results.AddRange(execution.Results);
-        block.Header.TxRoot = BlockHashing.TxRootOfDigests(transactions.Select(t => t.Digest).ToArray()).ToByteString();
+        block.Header.TxRoot = BlockHashing.TxRootOfDigests(Array.ConvertAll(transactions, t => t.Digest)).ToByteString();
         block.Header.ResultsRoot = BlockHashing.ResultsRoot(block).ToByteString();
-        return new BlockCommit(block, execution.Writes, execution.History, execution.TxIds);
+        return new BlockCommit(block, execution.Writes, execution.History, transactions);
     }
 
     /// <summary>Derives the next block from the batch and stores it atomically; returns the stored block.</summary>

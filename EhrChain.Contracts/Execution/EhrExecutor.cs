@@ -67,7 +67,7 @@ public sealed class EhrExecutor
                 : Apply(tx, position, blockState, block, writes, history);
         }
         ValidatorActions.EndOfBlock(state, writes, _genesisValidators, block.Height);
-        return new BatchExecution(results, writes, history, transactions.Select(d => d.TxId).ToArray());
+        return new BatchExecution(results, writes, history);
     }
 
     private TxResult Apply(PreparedTransaction tx, int position, IStateReader blockState, BlockContext block, StateWriteSet blockWrites, List<HistoryAppend> history)

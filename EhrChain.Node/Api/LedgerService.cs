@@ -90,17 +90,17 @@ public sealed partial class LedgerService(
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         deadline.CancelAfter(options.MaxWait);
-        TxLocation location;
+        CommittedTransaction committed;
         try
         {
-            location = await events.WaitForTransactionAsync(txId, store, deadline.Token).ConfigureAwait(false);
+            committed = await events.WaitForTransactionAsync(txId, store, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
         {
             throw ApiErrors.Create(StatusCode.DeadlineExceeded, "NOT_COMMITTED_YET", $"Transaction {txId} was admitted but not committed within {options.MaxWait.TotalSeconds:F0} s; ask for its receipt later.",
                 new Dictionary<string, string> { ["tx_id"] = txId.ToString() });
         }
-        var receipt = TransactionReceipts.Of(txId, location, store.GetBlock(location.Height)) ?? throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "The committed block is missing from the store."));
+        var receipt = TransactionReceipts.Of(txId, committed.Location, committed.Commit) ?? throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "The committed block does not hold the transaction at its indexed position."));
         if (receipt.Result.Code != TxResultCode.Ok)
         {
             var (code, reason) = ApiErrors.ForResult(receipt.Result.Code);
@@ -223,7 +223,7 @@ public sealed partial class LedgerService(
             // reconnects from any height gets every block exactly as if it had never left.
             try
             {
-                while (store.GetBlock(next) is { } block)
+                while (BlockAt(next) is { } block)
                 {
                     await responseStream.WriteAsync(EventFor(reader, block, request.IncludeBlocks, request.Auth), cancel).ConfigureAwait(false);
                     next++;
@@ -424,11 +424,24 @@ public sealed partial class LedgerService(
     /// One block event for one reader, judged against the state as it is now: a participant who
     /// was suspended meanwhile is cut off, one whose grant was revoked stops seeing the record.
     /// </summary>
-    private BlockEvent EventFor(ChainReader reader, Block block, bool includeBlock, SignedReadRequest auth)
+    /// <summary>
+    /// The block at <paramref name="height"/>: at the head, the commit as execution published it (its
+    /// hash and ids computed already); behind it, read from the store.
+    /// </summary>
+    private PublishedBlock? BlockAt(ulong height) =>
+        events.Latest is { } latest && latest.Height == height ? new PublishedBlock(latest.Block, latest.Hash, latest.TxIds)
+        : store.GetBlock(height) is { } stored ? new PublishedBlock(stored, BlockHashing.HeaderHash(stored.Header), null)
+        : null;
+
+    /// <summary>A block with its hash, and its transaction ids when they are known (null: computed per visible position).</summary>
+    private sealed record PublishedBlock(Block Block, Hash Hash, IReadOnlyList<Hash>? TxIds);
+
+    private BlockEvent EventFor(ChainReader reader, PublishedBlock published, bool includeBlock, SignedReadRequest auth)
     {
+        var block = published.Block;
         if (reader.IsValidator)
         {
-            return EventOf(block, includeBlock, null);
+            return EventOf(published, includeBlock, null);
         }
         using var view = store.OpenView();
         if (new Contracts.State.EhrState(view).Participant(reader.Id) is not { Status: ParticipantStatus.Active } participant
@@ -439,7 +452,7 @@ public sealed partial class LedgerService(
         }
         var now = time.GetUtcNow();
         var visibility = new ChainVisibility(view, reader, now);
-        var blockEvent = EventOf(block, includeBlock, visibility.SeesFullChain ? null : visibility.VisiblePositions(block));
+        var blockEvent = EventOf(published, includeBlock, visibility.SeesFullChain ? null : visibility.VisiblePositions(block));
         if (blockEvent.Filtered is { } filtered)
         {
             LogReads(view, AccessLogEntries.ForChainRead(view, reader, filtered.Transactions.Select(t => t.Transaction), auth, now, identity.Id), auth);
@@ -447,15 +460,16 @@ public sealed partial class LedgerService(
         return blockEvent;
     }
 
-    /// <param name="block">The block.</param>
+    /// <param name="published">The block.</param>
     /// <param name="includeBlock">Whether the event carries the block (or the filtered block).</param>
     /// <param name="visible">The positions the reader may see, or null for a reader who sees everything.</param>
-    private static BlockEvent EventOf(Block block, bool includeBlock, IReadOnlyList<int>? visible)
+    private static BlockEvent EventOf(PublishedBlock published, bool includeBlock, IReadOnlyList<int>? visible)
     {
+        var block = published.Block;
         var blockEvent = new BlockEvent
         {
             Height = block.Header.Height,
-            Hash = BlockHashing.HeaderHash(block.Header).ToString(),
+            Hash = published.Hash.ToString(),
             TimeUnixMs = block.Header.TimeUnixMs,
         };
         var positions = visible ?? Enumerable.Range(0, block.Transactions.Count).ToArray();
@@ -463,7 +477,7 @@ public sealed partial class LedgerService(
         {
             blockEvent.Outcomes.Add(new TransactionOutcome
             {
-                TxId = TransactionIds.OfSignedTransaction(block.Transactions[i].Span).ToString(),
+                TxId = (published.TxIds?[i] ?? TransactionIds.OfSignedTransaction(block.Transactions[i].Span)).ToString(),
                 Result = block.Results[i],
                 Position = (uint)i,
             });

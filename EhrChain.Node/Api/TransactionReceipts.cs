@@ -1,4 +1,3 @@
-using EhrChain.Consensus;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
@@ -16,9 +15,19 @@ public static class TransactionReceipts
     /// a reader can learn another transaction from), the transaction itself, and the audit path
     /// of its result to the results root.
     /// </summary>
-    public static TransactionReceipt? Of(Hash txId, TxLocation location, Block? block)
+    public static TransactionReceipt? Of(Hash txId, TxLocation location, BlockCommit commit)
     {
-        if (block is null || location.Position >= block.Results.Count || location.Position >= block.Transactions.Count)
+        ArgumentNullException.ThrowIfNull(commit);
+        return Of(txId, location, commit.Block, commit.Hash, commit.TxDigests);
+    }
+
+    /// <summary><see cref="Of(Hash, TxLocation, BlockCommit)"/> for a block read from the store.</summary>
+    public static TransactionReceipt? Of(Hash txId, TxLocation location, Block? block) =>
+        block is null ? null : Of(txId, location, block, BlockHashing.HeaderHash(block.Header), block.Transactions.Select(t => Hash.Compute(t.Span)).ToArray());
+
+    private static TransactionReceipt? Of(Hash txId, TxLocation location, Block block, Hash blockHash, IReadOnlyList<Hash> txDigests)
+    {
+        if (location.Position >= block.Results.Count || location.Position >= block.Transactions.Count)
         {
             return null;
         }
@@ -27,16 +36,16 @@ public static class TransactionReceipts
             TxId = txId.ToString(),
             Height = location.Height,
             Position = (uint)location.Position,
-            BlockHash = BlockHashing.HeaderHash(block.Header).ToString(),
+            BlockHash = blockHash.ToString(),
             BlockTimeUnixMs = block.Header.TimeUnixMs,
             Result = block.Results[location.Position],
             Certificate = block.Certificate,
             Header = block.Header,
             Transaction = block.Transactions[location.Position],
         };
-        foreach (var transaction in block.Transactions)
+        foreach (var digest in txDigests)
         {
-            receipt.TxDigests.Add(ConsensusHashing.RequestDigest(transaction).ToByteString());
+            receipt.TxDigests.Add(digest.ToByteString());
         }
         var resultHashes = block.Results.Select(BlockHashing.ResultHash).ToArray();
         foreach (var sibling in MerkleTree.ComputeProof(resultHashes, location.Position))

@@ -7,7 +7,8 @@ namespace EhrChain.Node.Events;
 /// Tells the rest of the node that a block was stored. Subscribers read blocks from the store by
 /// height and wait on <see cref="WaitForHeightAsync"/> only when they are at the head, so a
 /// subscription resumes from any height after a disconnect and a slow reader never holds up
-/// execution. Clients waiting on a transaction id are completed here.
+/// execution; one at the head takes the <see cref="Latest"/> commit as it was published. Clients
+/// waiting on a transaction id are completed here with the commit that holds it.
 /// </summary>
 public sealed class ChainEvents
 {
@@ -15,8 +16,12 @@ public sealed class ChainEvents
     private readonly Dictionary<Hash, Waiter> _waiters = [];
     private TaskCompletionSource _next = NewPulse();
     private long _head = -1;
+    private BlockCommit? _latest;
 
     public long Head => Interlocked.Read(ref _head);
+
+    /// <summary>The last block published, with its hash and transaction ids; null before the first.</summary>
+    public BlockCommit? Latest => Volatile.Read(ref _latest);
 
     /// <summary>Called once per stored block, in height order.</summary>
     public void Published(BlockCommit commit)
@@ -34,11 +39,12 @@ public sealed class ChainEvents
                     // Completed here, removed by the last caller waiting on it.
                     if (_waiters.TryGetValue(ids[i], out var waiter))
                     {
-                        waiter.Source.TrySetResult(new TxLocation(height, i, block.Results[i].Code));
+                        waiter.Source.TrySetResult(new CommittedTransaction(new TxLocation(height, i, block.Results[i].Code), commit));
                     }
                 }
             }
         }
+        Volatile.Write(ref _latest, commit);
         Interlocked.Exchange(ref _head, (long)height);
         Interlocked.Exchange(ref _next, NewPulse()).TrySetResult();
     }
@@ -64,11 +70,11 @@ public sealed class ChainEvents
     }
 
     /// <summary>
-    /// Completes when <paramref name="txId"/> is in a published block. The store is checked after
-    /// registering, so a block published between the caller's check and this call is not missed.
-    /// Several callers may wait on one transaction; the last to finish or give up removes it.
+    /// Completes when <paramref name="txId"/> is in a published block, with that block's commit. The
+    /// store is checked after registering, so a block published between the caller's check and this
+    /// call is not missed. Several callers may wait on one transaction; the last to finish or give up removes it.
     /// </summary>
-    public async Task<TxLocation> WaitForTransactionAsync(Hash txId, IBlockStore store, CancellationToken cancellationToken)
+    public async Task<CommittedTransaction> WaitForTransactionAsync(Hash txId, IBlockStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         Waiter waiter;
@@ -83,9 +89,9 @@ public sealed class ChainEvents
         }
         try
         {
-            if (store.FindTransaction(txId) is { } stored)
+            if (store.FindTransaction(txId) is { } stored && store.GetBlock(stored.Height) is { } block)
             {
-                waiter.Source.TrySetResult(stored);
+                waiter.Source.TrySetResult(new CommittedTransaction(stored, new BlockCommit(block)));
             }
             return await waiter.Source.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -105,9 +111,12 @@ public sealed class ChainEvents
 
     private sealed class Waiter
     {
-        public TaskCompletionSource<TxLocation> Source { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<CommittedTransaction> Source { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>Guarded by the events' waiter lock.</summary>
         public int Callers { get; set; }
     }
 }
+
+/// <summary>Where a transaction was committed, and the commit of that block.</summary>
+public sealed record CommittedTransaction(TxLocation Location, BlockCommit Commit);

@@ -30,10 +30,12 @@ public sealed class ChainEventsTests
         var block = Store(store, ABlock.After(store.Head).WithTransactions(2).WithTransaction(tx));
         events.Published(block);
 
-        var location = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        var committed = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(location, Is.EqualTo(new TxLocation(1, 2, TxResultCode.Ok)));
+            Assert.That(committed.Location, Is.EqualTo(new TxLocation(1, 2, TxResultCode.Ok)));
+            Assert.That(committed.Commit, Is.SameAs(block), "the waiter gets the commit as published, not the block read back");
+            Assert.That(committed.Commit.TxIds[2], Is.EqualTo(txId));
             Assert.That(events.WaitingTransactions, Is.Zero);
         }
     }
@@ -46,9 +48,10 @@ public sealed class ChainEventsTests
         Store(store, ABlock.Genesis().WithTransaction(tx));
         var events = new ChainEvents();
 
-        var location = await events.WaitForTransactionAsync(TransactionIds.OfSignedTransaction(tx), store, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        var committed = await events.WaitForTransactionAsync(TransactionIds.OfSignedTransaction(tx), store, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.That(location.Height, Is.Zero);
+        Assert.That(committed.Location.Height, Is.Zero);
+        Assert.That(committed.Commit.Block.Transactions[committed.Location.Position], Is.EqualTo(tx));
     }
 
     [Test]
@@ -69,7 +72,7 @@ public sealed class ChainEventsTests
 
         events.Published(Store(store, ABlock.After(store.Head).WithTransaction(tx)));
 
-        Assert.That((await patient.WaitAsync(TimeSpan.FromSeconds(10))).Height, Is.EqualTo(1UL));
+        Assert.That((await patient.WaitAsync(TimeSpan.FromSeconds(10))).Location.Height, Is.EqualTo(1UL));
         Assert.That(events.WaitingTransactions, Is.Zero);
     }
 
