@@ -1,5 +1,5 @@
-using EhrChain.Core.Chain;
 using EhrChain.Consensus;
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using Google.Protobuf;
 
