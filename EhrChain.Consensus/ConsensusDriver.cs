@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using EhrChain.Core.Chain;
+using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
 using Google.Protobuf;
 
@@ -18,7 +20,7 @@ public sealed class ConsensusDriver : IAsyncDisposable
     private readonly EnvelopeVerifier _envelopes;
     private readonly RequestVerifier _requests;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentQueue<(ByteString Request, TaskCompletionSource<SubmitResult> Done)> _submissions = new();
+    private readonly ConcurrentQueue<(ByteString Request, Hash Digest, TaskCompletionSource<SubmitResult> Done)> _submissions = new();
     private readonly Action<Replica> _drainSubmissions;
     private int _drainQueued;
     private Task? _loop;
@@ -60,25 +62,27 @@ public sealed class ConsensusDriver : IAsyncDisposable
             _replica.Drops.Increment(reason);
             return;
         }
-        if (message.KindCase == ConsensusMessage.KindOneofCase.Forward)
+        var carried = message.KindCase switch
         {
-            foreach (var request in message.Forward.Requests)
-            {
-                _requests.Check(ConsensusHashing.RequestDigest(request), request);
-            }
-        }
-        else if (message.KindCase == ConsensusMessage.KindOneofCase.PrePrepare && message.PrePrepare.Batch is { } batch)
+            ConsensusMessage.KindOneofCase.Forward => message.Forward.Requests,
+            ConsensusMessage.KindOneofCase.PrePrepare => message.PrePrepare.Batch?.Requests,
+            _ => null,
+        };
+        Hash[]? digests = null;
+        if (carried is not null)
         {
-            foreach (var request in batch.Requests)
+            // Each carried request is hashed once, here, and the loop takes the digests along.
+            digests = CommittedBatch.DigestsOf(carried);
+            for (var i = 0; i < digests.Length; i++)
             {
-                _requests.Check(ConsensusHashing.RequestDigest(request), request);
+                _requests.Check(digests[i], carried[i]);
             }
         }
         // The loop takes the message as opened here: opening it again there meant hashing and
         // parsing the whole body (a PRE-PREPARE carries its batch) a second time.
         _inputs.Writer.TryWrite(r =>
         {
-            r.OnOpenedEnvelope(sender, envelope, message);
+            r.OnOpenedEnvelope(sender, envelope, message, digests);
         });
     }
 
@@ -86,12 +90,13 @@ public sealed class ConsensusDriver : IAsyncDisposable
     public async Task<SubmitResult> SubmitAsync(ByteString request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (_requests.Check(ConsensusHashing.RequestDigest(request), request) is not null)
+        var digest = ConsensusHashing.RequestDigest(request);
+        if (_requests.Check(digest, request) is not null)
         {
             return SubmitResult.Invalid;
         }
         var done = new TaskCompletionSource<SubmitResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _submissions.Enqueue((request, done));
+        _submissions.Enqueue((request, digest, done));
         // One drain input per burst: submissions that arrive while the loop is busy go out together.
         if (Interlocked.CompareExchange(ref _drainQueued, 1, 0) == 0 && !_inputs.Writer.TryWrite(_drainSubmissions))
         {
@@ -109,7 +114,7 @@ public sealed class ConsensusDriver : IAsyncDisposable
     private void DrainSubmissions(Replica replica)
     {
         Volatile.Write(ref _drainQueued, 0);
-        var group = new List<(ByteString Request, TaskCompletionSource<SubmitResult> Done)>();
+        var group = new List<(ByteString Request, Hash Digest, TaskCompletionSource<SubmitResult> Done)>();
         while (true)
         {
             group.Clear();
@@ -123,7 +128,7 @@ public sealed class ConsensusDriver : IAsyncDisposable
             {
                 return;
             }
-            var results = replica.SubmitMany(group.Select(g => g.Request).ToList());
+            var results = replica.SubmitMany(group.ConvertAll(g => (g.Request, g.Digest)));
             for (var i = 0; i < group.Count; i++)
             {
                 group[i].Done.TrySetResult(results[i]);

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using EhrChain.Core.Crypto;
 using Google.Protobuf;
@@ -75,22 +74,15 @@ public static class ConsensusHashing
         return bytes;
     }
 
-    /// <summary>The identity of a request in the pool and in the committed set: SHA-256 of its bytes.</summary>
+    /// <summary>
+    /// The identity of a request in the pool and in the committed set: SHA-256 of its bytes.
+    /// Computed once where a request arrives (a client's submission, a FORWARD or PRE-PREPARE in
+    /// the driver, the primary's pool) and carried with it to the slot, the committed batch and the
+    /// block's tx root.
+    /// </summary>
     public static Hash RequestDigest(ByteString request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (KnownDigests.TryGetValue(request, out var known))
-        {
-            return (Hash)known;
-        }
-        var digest = Hash.Compute(request.Span);
-        KnownDigests.TryAdd(request, digest);
-        return digest;
+        return Hash.Compute(request.Span);
     }
-
-    // One request's digest is needed at every step it passes (checked on arrival, pooled, hashed
-    // into the batch digest, checked again as orderable, marked in flight, recorded as executed),
-    // each time with the same ByteString, which is immutable; each step hashed the whole request
-    // again. The digest lives as long as the request does.
-    private static readonly ConditionalWeakTable<ByteString, object> KnownDigests = new();
 }

@@ -23,7 +23,7 @@ public sealed partial class Replica
         var limit = Math.Min(_stableSequence + (ulong)_options.WindowSize, _epochEnd);
         while (_nextSequence < limit)
         {
-            List<ByteString> requests;
+            List<(Hash Digest, ByteString Request)> requests;
             if (_pool.HasProposable())
             {
                 var full = _pool.HasFullBatch(_options.BatchMaxCount, _options.BatchMaxBytes);
@@ -57,9 +57,10 @@ public sealed partial class Replica
                 break;
             }
             var time = Math.Max(NowUnixMs, _lastAssignedTime);
-            var batch = new Batch { TimeUnixMs = time, Requests = { requests } };
+            var batch = new Batch { TimeUnixMs = time, Requests = { requests.Select(r => r.Request) } };
+            var requestDigests = requests.ConvertAll(r => r.Digest);
             var sequence = _nextSequence + 1;
-            var digest = ConsensusHashing.BatchDigest(time, requests);
+            var digest = ConsensusHashing.BatchDigestOfDigests(time, requestDigests);
             if (!PersistVote(_view, sequence, digest, null))
             {
                 return;
@@ -69,7 +70,7 @@ public sealed partial class Replica
             var prePrepare = new PrePrepare { View = _view, Sequence = sequence, Digest = digest.ToByteString(), Batch = batch };
             var envelope = Seal(new ConsensusMessage { PrePrepare = prePrepare });
             _transport.Broadcast(envelope);
-            SlotFor(sequence).AcceptPrePrepare(_view, envelope, prePrepare, digest);
+            SlotFor(sequence).AcceptPrePrepare(_view, envelope, prePrepare, digest, requestDigests);
             CheckPrepared(SlotFor(sequence));
         }
         if (!_pool.HasProposable())
@@ -132,7 +133,7 @@ public sealed partial class Replica
         _future.RemoveAll(f => ViewOf(f.Message) <= _view);
         foreach (var (sender, envelope, message) in replay)
         {
-            Dispatch(sender, envelope, message);
+            Dispatch(sender, envelope, message, null);
         }
     }
 
@@ -144,7 +145,11 @@ public sealed partial class Replica
         _ => 0,
     };
 
-    private void OnPrePrepare(int sender, ConsensusEnvelope envelope, PrePrepare prePrepare)
+    /// <param name="sender">The validator index the envelope is signed by.</param>
+    /// <param name="envelope">The signed envelope, kept as the slot's proof.</param>
+    /// <param name="prePrepare">The opened message.</param>
+    /// <param name="requestDigests">Each request's digest when the driver computed them on arrival; else computed here.</param>
+    private void OnPrePrepare(int sender, ConsensusEnvelope envelope, PrePrepare prePrepare, IReadOnlyList<Hash>? requestDigests)
     {
         if (DeferIfFuture(sender, envelope, new ConsensusMessage { PrePrepare = prePrepare }, prePrepare.View))
         {
@@ -160,8 +165,14 @@ public sealed partial class Replica
             Drops.Increment(DropReason.OutsideWindow);
             return;
         }
-        if (prePrepare.Batch is null || prePrepare.Digest.Length != Hash.Size
-            || ConsensusHashing.BatchDigest(prePrepare.Batch.TimeUnixMs, prePrepare.Batch.Requests) != new Hash(prePrepare.Digest.Span))
+        if (prePrepare.Batch is null || prePrepare.Digest.Length != Hash.Size)
+        {
+            Drops.Increment(DropReason.DigestMismatch);
+            return;
+        }
+        requestDigests ??= CommittedBatch.DigestsOf(prePrepare.Batch.Requests);
+        if (requestDigests.Count != prePrepare.Batch.Requests.Count
+            || ConsensusHashing.BatchDigestOfDigests(prePrepare.Batch.TimeUnixMs, requestDigests) != new Hash(prePrepare.Digest.Span))
         {
             Drops.Increment(DropReason.DigestMismatch);
             return;
@@ -176,7 +187,7 @@ public sealed partial class Replica
             Drops.Increment(known == digest ? DropReason.Duplicate : DropReason.Equivocation);
             return;
         }
-        if (!RequestsAreOrderable(prePrepare.Batch))
+        if (!RequestsAreOrderable(prePrepare.Batch, requestDigests))
         {
             Drops.Increment(DropReason.InvalidRequest);
             return;
@@ -186,7 +197,7 @@ public sealed partial class Replica
             Drops.Increment(DropReason.BadTimestamp);
             return;
         }
-        slot.Parked = (envelope, prePrepare);
+        slot.Parked = (envelope, prePrepare, requestDigests);
         TryAcceptParked(prePrepare.Sequence);
     }
 
@@ -208,7 +219,7 @@ public sealed partial class Replica
                 Drops.Increment(DropReason.BadTimestamp);
                 return;
             }
-            AcceptPrePrepare(slot, parked.Envelope, parked.Message);
+            AcceptPrePrepare(slot, parked.Envelope, parked.Message, parked.RequestDigests);
             sequence++;
         }
     }
@@ -232,12 +243,13 @@ public sealed partial class Replica
         return _ready.TryGetValue(previous, out var ready) ? ready.TimeUnixMs : null;
     }
 
-    private bool RequestsAreOrderable(Batch batch)
+    private bool RequestsAreOrderable(Batch batch, IReadOnlyList<Hash> requestDigests)
     {
         var seen = new HashSet<Hash>();
-        foreach (var request in batch.Requests)
+        for (var i = 0; i < batch.Requests.Count; i++)
         {
-            var digest = ConsensusHashing.RequestDigest(request);
+            var request = batch.Requests[i];
+            var digest = requestDigests[i];
             if (!seen.Add(digest) || _committed.Contains(digest) || request.Length > _options.MaxRequestBytes)
             {
                 return false;
@@ -250,17 +262,17 @@ public sealed partial class Replica
         return true;
     }
 
-    private void AcceptPrePrepare(Slot slot, ConsensusEnvelope envelope, PrePrepare prePrepare)
+    private void AcceptPrePrepare(Slot slot, ConsensusEnvelope envelope, PrePrepare prePrepare, IReadOnlyList<Hash> requestDigests)
     {
         var digest = new Hash(prePrepare.Digest.Span);
         if (!PersistVote(prePrepare.View, prePrepare.Sequence, digest, null))
         {
             return;
         }
-        slot.AcceptPrePrepare(prePrepare.View, envelope, prePrepare, digest);
-        foreach (var request in prePrepare.Batch.Requests)
+        slot.AcceptPrePrepare(prePrepare.View, envelope, prePrepare, digest, requestDigests);
+        foreach (var requestDigest in requestDigests)
         {
-            _pool.MarkInFlight(ConsensusHashing.RequestDigest(request));
+            _pool.MarkInFlight(requestDigest);
         }
         var prepare = new Prepare { View = prePrepare.View, Sequence = prePrepare.Sequence, Digest = prePrepare.Digest };
         var prepareEnvelope = Seal(new ConsensusMessage { Prepare = prepare });
@@ -390,7 +402,7 @@ public sealed partial class Replica
         var batch = slot.PrePrepare!.Batch;
         var certificate = CommitCertificates.Build(slot.View, slot.Sequence, slot.Digest,
             commits.Select(c => (_validators.IdOf(c.Key), c.Value)));
-        _ready[slot.Sequence] = new CommittedBatch(slot.Sequence, slot.View, _validators.PrimaryId(slot.View), batch.TimeUnixMs, [.. batch.Requests], certificate);
+        _ready[slot.Sequence] = new CommittedBatch(slot.Sequence, slot.View, _validators.PrimaryId(slot.View), batch.TimeUnixMs, [.. batch.Requests], slot.RequestDigests, certificate);
         ExecuteReady();
     }
 
@@ -411,9 +423,8 @@ public sealed partial class Replica
             }
             var root = _application.Execute(batch);
             progressed = true;
-            foreach (var request in batch.Requests)
+            foreach (var digest in batch.RequestDigests)
             {
-                var digest = ConsensusHashing.RequestDigest(request);
                 _pool.Remove(digest);
                 _committed.Add(digest);
             }

@@ -1,3 +1,4 @@
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
 using Google.Protobuf;
@@ -312,11 +313,12 @@ public sealed partial class Replica
             {
                 continue;
             }
+            var requestDigests = CommittedBatch.DigestsOf(batch.Requests);
             var prePrepare = new PrePrepare
             {
                 View = _view,
                 Sequence = sequence,
-                Digest = ConsensusHashing.BatchDigest(batch.TimeUnixMs, batch.Requests).ToByteString(),
+                Digest = ConsensusHashing.BatchDigestOfDigests(batch.TimeUnixMs, requestDigests).ToByteString(),
                 Batch = batch,
             };
             var slot = SlotFor(sequence);
@@ -324,16 +326,16 @@ public sealed partial class Replica
             {
                 if (PersistVote(_view, sequence, new Hash(prePrepare.Digest.Span), null))
                 {
-                    slot.AcceptPrePrepare(_view, newView.PrePrepares[i], prePrepare, new Hash(prePrepare.Digest.Span));
-                    foreach (var request in batch.Requests)
+                    slot.AcceptPrePrepare(_view, newView.PrePrepares[i], prePrepare, new Hash(prePrepare.Digest.Span), requestDigests);
+                    foreach (var requestDigest in requestDigests)
                     {
-                        _pool.MarkInFlight(ConsensusHashing.RequestDigest(request));
+                        _pool.MarkInFlight(requestDigest);
                     }
                 }
             }
             else
             {
-                AcceptPrePrepare(slot, newView.PrePrepares[i], prePrepare);
+                AcceptPrePrepare(slot, newView.PrePrepares[i], prePrepare, requestDigests);
             }
         }
         _viewActive = true;

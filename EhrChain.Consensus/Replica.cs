@@ -119,7 +119,7 @@ public sealed partial class Replica : IDisposable
     /// <summary>A request from a client of this node: validated, pooled and forwarded to every other replica.</summary>
     public SubmitResult Submit(ByteString request)
     {
-        var result = AddRequest(request);
+        var result = request is null ? SubmitResult.Invalid : AddRequest(request, ConsensusHashing.RequestDigest(request));
         if (result == SubmitResult.Accepted)
         {
             Broadcast(new ConsensusMessage { Forward = new ForwardRequests { Requests = { request } } });
@@ -132,17 +132,18 @@ public sealed partial class Replica : IDisposable
     /// go to the other replicas in one FORWARD, so a burst costs one signature and one check per
     /// peer instead of one per request. Results are in the order of <paramref name="requests"/>.
     /// </summary>
-    public SubmitResult[] SubmitMany(IReadOnlyList<ByteString> requests)
+    /// <param name="requests">The requests with the digest each was validated under.</param>
+    public SubmitResult[] SubmitMany(IReadOnlyList<(ByteString Request, Hash Digest)> requests)
     {
         ArgumentNullException.ThrowIfNull(requests);
         var results = new SubmitResult[requests.Count];
         var forward = new ForwardRequests();
         for (var i = 0; i < requests.Count; i++)
         {
-            results[i] = AddRequest(requests[i]);
+            results[i] = AddRequest(requests[i].Request, requests[i].Digest);
             if (results[i] == SubmitResult.Accepted)
             {
-                forward.Requests.Add(requests[i]);
+                forward.Requests.Add(requests[i].Request);
             }
         }
         if (forward.Requests.Count > 0)
@@ -165,11 +166,18 @@ public sealed partial class Replica : IDisposable
             Drops.Increment(reason);
             return;
         }
-        OnOpenedEnvelope(sender, envelope, message);
+        OnOpenedEnvelope(sender, envelope, message, null);
     }
 
     /// <summary>An envelope whose signature <see cref="EnvelopeVerifier"/> has checked, with the message it opened to.</summary>
-    internal void OnOpenedEnvelope(int sender, ConsensusEnvelope envelope, ConsensusMessage message)
+    /// <param name="sender">The validator index the envelope is signed by.</param>
+    /// <param name="envelope">The signed envelope.</param>
+    /// <param name="message">The message it opened to.</param>
+    /// <param name="requestDigests">
+    /// For a FORWARD or PRE-PREPARE, each carried request's digest as the driver computed it while
+    /// checking them off the loop; null to compute them here.
+    /// </param>
+    internal void OnOpenedEnvelope(int sender, ConsensusEnvelope envelope, ConsensusMessage message, IReadOnlyList<Hash>? requestDigests)
     {
         if (_disposed || !_started)
         {
@@ -185,7 +193,7 @@ public sealed partial class Replica : IDisposable
             Drops.Increment(DropReason.NotAValidator);
             return;
         }
-        Dispatch(sender, envelope, message);
+        Dispatch(sender, envelope, message, requestDigests);
     }
 
     public void OnTimer(ReplicaTimer timer, long generation)
@@ -223,12 +231,12 @@ public sealed partial class Replica : IDisposable
         _timers.Dispose();
     }
 
-    private void Dispatch(int sender, ConsensusEnvelope envelope, ConsensusMessage message)
+    private void Dispatch(int sender, ConsensusEnvelope envelope, ConsensusMessage message, IReadOnlyList<Hash>? requestDigests)
     {
         switch (message.KindCase)
         {
             case ConsensusMessage.KindOneofCase.PrePrepare:
-                OnPrePrepare(sender, envelope, message.PrePrepare);
+                OnPrePrepare(sender, envelope, message.PrePrepare, requestDigests);
                 break;
             case ConsensusMessage.KindOneofCase.Prepare:
                 OnPrepare(sender, envelope, message.Prepare);
@@ -246,9 +254,10 @@ public sealed partial class Replica : IDisposable
                 OnNewView(sender, envelope, message.NewView);
                 break;
             case ConsensusMessage.KindOneofCase.Forward:
-                foreach (var request in message.Forward.Requests)
+                var forwarded = message.Forward.Requests;
+                for (var i = 0; i < forwarded.Count; i++)
                 {
-                    AddRequest(request);
+                    AddRequest(forwarded[i], requestDigests?[i] ?? ConsensusHashing.RequestDigest(forwarded[i]));
                 }
                 break;
             case ConsensusMessage.KindOneofCase.FetchRequest:
@@ -270,14 +279,13 @@ public sealed partial class Replica : IDisposable
         }
     }
 
-    private SubmitResult AddRequest(ByteString request)
+    private SubmitResult AddRequest(ByteString request, Hash digest)
     {
-        if (request is null || request.Length == 0 || request.Length > _options.MaxRequestBytes)
+        if (request.Length == 0 || request.Length > _options.MaxRequestBytes)
         {
             Drops.Increment(DropReason.InvalidRequest);
             return SubmitResult.Invalid;
         }
-        var digest = ConsensusHashing.RequestDigest(request);
         if (_committed.Contains(digest))
         {
             return SubmitResult.AlreadyCommitted;
@@ -362,9 +370,9 @@ public sealed partial class Replica : IDisposable
             }
             foreach (var batch in chunk)
             {
-                foreach (var request in batch.Requests)
+                foreach (var digest in batch.RequestDigests)
                 {
-                    _committed.Add(ConsensusHashing.RequestDigest(request));
+                    _committed.Add(digest);
                 }
             }
             from = chunk[^1].Sequence + 1;

@@ -79,9 +79,9 @@ internal sealed class RequestPool
     }
 
     /// <summary>Takes, in arrival order, requests not in flight until the count or byte limit is reached, and marks them in flight.</summary>
-    public List<ByteString> TakeBatch(int maxCount, int maxBytes)
+    public List<(Hash Digest, ByteString Request)> TakeBatch(int maxCount, int maxBytes)
     {
-        var batch = new List<ByteString>();
+        var batch = new List<(Hash Digest, ByteString Request)>();
         var bytes = 0;
         foreach (var (digest, request, _) in _order)
         {
@@ -97,7 +97,7 @@ internal sealed class RequestPool
             {
                 break;
             }
-            batch.Add(request);
+            batch.Add((digest, request));
             bytes += request.Length;
             MarkInFlight(digest);
         }

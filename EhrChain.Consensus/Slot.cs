@@ -17,10 +17,14 @@ internal sealed class Slot(ulong sequence)
     public ConsensusEnvelope? PrePrepareEnvelope { get; set; }
     public PrePrepare? PrePrepare { get; set; }
     public Hash Digest { get; set; }
+
+    /// <summary>SHA-256 of each request in the accepted PRE-PREPARE's batch, computed once when it arrived.</summary>
+    public IReadOnlyList<Hash> RequestDigests { get; private set; } = [];
+
     public bool HasPrePrepare => PrePrepare is not null;
 
     /// <summary>A PRE-PREPARE waiting for the batch before it, whose time it must not precede.</summary>
-    public (ConsensusEnvelope Envelope, PrePrepare Message)? Parked { get; set; }
+    public (ConsensusEnvelope Envelope, PrePrepare Message, IReadOnlyList<Hash> RequestDigests)? Parked { get; set; }
 
     public bool SentCommit { get; set; }
     public bool Committed { get; set; }
@@ -30,12 +34,13 @@ internal sealed class Slot(ulong sequence)
 
     public PreparedProof? Prepared { get; set; }
 
-    public void AcceptPrePrepare(ulong view, ConsensusEnvelope envelope, PrePrepare prePrepare, Hash digest)
+    public void AcceptPrePrepare(ulong view, ConsensusEnvelope envelope, PrePrepare prePrepare, Hash digest, IReadOnlyList<Hash> requestDigests)
     {
         View = view;
         PrePrepareEnvelope = envelope;
         PrePrepare = prePrepare;
         Digest = digest;
+        RequestDigests = requestDigests;
         Parked = null;
         SentCommit = false;
         Committed = false;

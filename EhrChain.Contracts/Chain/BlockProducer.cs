@@ -37,11 +37,15 @@ public sealed class BlockProducer
             : Hash.FromByteString((_store.GetBlock(head.Height)
                 ?? throw new StorageException($"The head block {head.Height} is missing from the store.")).Header.StateRoot);
 
+        if (batch.RequestDigests.Count != batch.Requests.Count)
+        {
+            throw new ArgumentException("A committed batch carries one digest per request.", nameof(batch));
+        }
         var height = head.Height + 1;
         var transactions = new DecodedTransaction[batch.Requests.Count];
         for (var i = 0; i < transactions.Length; i++)
         {
-            transactions[i] = DecodedTransaction.Decode(batch.Requests[i]);
+            transactions[i] = DecodedTransaction.Decode(batch.Requests[i], batch.RequestDigests[i]);
         }
         var execution = _executor.Execute(
             new RememberingStateReader(view),

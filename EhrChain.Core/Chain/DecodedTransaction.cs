@@ -43,6 +43,14 @@ public sealed class DecodedTransaction
     /// </summary>
     public Hash Digest => _digest ??= Hash.Compute(Bytes.Span);
 
+    /// <summary>Decodes ordered bytes whose digest consensus computed when they arrived.</summary>
+    public static DecodedTransaction Decode(ByteString bytes, Hash digest)
+    {
+        var decoded = Decode(bytes);
+        decoded._digest = digest;
+        return decoded;
+    }
+
     /// <summary>Decodes ordered bytes: anything a primary can put in a batch has an outcome, never an exception.</summary>
     public static DecodedTransaction Decode(ByteString bytes)
     {

@@ -49,7 +49,8 @@ public sealed class RequestPoolTests
                     var maxCount = random.Next(1, 8);
                     var taken = pool.TakeBatch(maxCount, maxBytes: 600);
                     var expected = ModelTake(model, inFlight, maxCount, 600);
-                    Assert.That(taken.Select(r => r.Length), Is.EqualTo(expected.Select(e => e.Length)));
+                    Assert.That(taken.Select(r => r.Request.Length), Is.EqualTo(expected.Select(e => e.Length)));
+                    Assert.That(taken.Select(r => r.Digest), Is.EqualTo(expected.Select(e => e.Digest)));
                     inFlight.UnionWith(expected.Select(e => e.Digest));
                     break;
                 default:
