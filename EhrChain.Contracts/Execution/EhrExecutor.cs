@@ -1,3 +1,4 @@
+using EhrChain.Contracts.State;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
@@ -77,9 +78,12 @@ public sealed class EhrExecutor
             return malformed;
         }
         var payload = tx.Decoded.Payload!;
-        // The signer is looked up in the block's state: a key enrolled, changed or suspended
-        // earlier in this batch counts, in order.
-        var signer = TransactionRules.SignerOf(blockState, _genesisValidators, payload);
+        // The signer as the block's state has it: one enrolled, changed or suspended earlier in
+        // this batch counts, in order. A participant no earlier transaction wrote is still the one
+        // found before the batch.
+        var signer = tx.Signer is { Kind: SignerKind.Participant } before && !blockWrites.TryGet(StateKeys.Participant(before.Id), out _)
+            ? before
+            : TransactionRules.SignerOf(blockState, _genesisValidators, payload);
         if (TransactionRules.Authenticated(payload, signer, key => SignatureHolds(tx, key)) is { } refused)
         {
             return refused;
@@ -200,7 +204,8 @@ public sealed class EhrExecutor
             prepared[i] = new PreparedTransaction(decoded);
             if (decoded.Payload is { } payload)
             {
-                prepared[i].PrecheckedKey = TransactionRules.SignerOf(state, _genesisValidators, payload)?.SigningPublicKey;
+                prepared[i].Signer = TransactionRules.SignerOf(state, _genesisValidators, payload);
+                prepared[i].PrecheckedKey = prepared[i].Signer?.SigningPublicKey;
             }
         }
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
@@ -215,10 +220,11 @@ public sealed class EhrExecutor
         return prepared;
     }
 
-    /// <summary>A decoded transaction with the outcome of its signature check against the key its signer held before the batch.</summary>
+    /// <summary>A decoded transaction with its signer as the state before the batch knew it, and the outcome of its signature check against that key.</summary>
     private sealed class PreparedTransaction(DecodedTransaction decoded)
     {
         public DecodedTransaction Decoded { get; } = decoded;
+        public TransactionSigner? Signer { get; set; }
         public ByteString? PrecheckedKey { get; set; }
         public bool PrecheckedValid { get; set; }
     }

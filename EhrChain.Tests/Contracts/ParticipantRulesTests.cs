@@ -182,6 +182,21 @@ public sealed class ParticipantRulesTests
     }
 
     [Test]
+    public void A_suspension_earlier_in_the_same_batch_stops_the_signers_later_transactions()
+    {
+        var alice = _net.Patient("alice");
+
+        // Before the batch alice is active: the signer found then must not be taken for the one
+        // the block's state has by the time her transactions come up.
+        var results = _net.Commit(
+            alice.Client.CreateMedicalRecord("rec-1").Transaction,
+            _net.Admin.Client.SetStatus("alice", ParticipantStatus.Suspended),
+            alice.Client.CreateMedicalRecord("rec-2").Transaction).Results;
+
+        Assert.That(results.Select(r => r.Code), Is.EqualTo(new[] { TxResultCode.Ok, TxResultCode.Ok, TxResultCode.ParticipantSuspended }));
+    }
+
+    [Test]
     public void Suspended_admin_cannot_enrol()
     {
         var deputy = _net.SecondAdmin("deputy");
