@@ -92,7 +92,7 @@ public sealed partial class Replica
     {
         _validators = validators;
         _envelopes.Use(validators);
-        _self = validators.TryGetIndex(_selfId, out var index) && validators.KeyOf(index).Equals(_key.PublicKey) ? index : -1;
+        _self = validators.TryGetIndex(_selfId, out var index) && validators.KeyOf(index).Equals(_signer.PublicKey) ? index : -1;
     }
 
     private void EnterEpoch(Membership membership)
@@ -124,15 +124,11 @@ public sealed partial class Replica
         _checkpoints.Clear();
         _attestations.Clear();
         // A restarted replica has already loaded its votes of this epoch: those stay.
-        foreach (var slot in _slots.Keys.Where(k => !_votes.TryGetValue(k, out var vote) || EpochOf(vote.View) < membership.Epoch).ToList())
+        foreach (var slot in _slots.Keys.Where(k => !_signer.Votes.TryGetValue(k, out var vote) || EpochOf(vote.View) < membership.Epoch).ToList())
         {
             _slots.Remove(slot);
         }
-        foreach (var vote in _votes.Where(v => EpochOf(v.Value.View) < membership.Epoch).Select(v => v.Key).ToList())
-        {
-            _votes.Remove(vote);
-            _store.Delete(VoteKey(vote));
-        }
+        _signer.Forget(vote => EpochOf(vote.View) < membership.Epoch);
         _pool.ClearInFlight();
         _timers.Cancel(ReplicaTimer.Linger);
         _timers.Cancel(ReplicaTimer.Request);

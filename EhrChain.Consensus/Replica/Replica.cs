@@ -16,13 +16,12 @@ public sealed partial class Replica : IDisposable
 {
     private const string ViewKey = "view";
     private const string StableKey = "stable";
-    private const string VotePrefix = "vote/";
     private const string NewViewKey = "new-view";
 
     private ValidatorSet _validators;
     private int _self;
     private readonly string _selfId;
-    private readonly SigningKeyPair _key;
+    private readonly VoteSigner _signer;
     private readonly ConsensusOptions _options;
     private readonly IConsensusTransport _transport;
     private readonly IConsensusApplication _application;
@@ -37,7 +36,6 @@ public sealed partial class Replica : IDisposable
 
     private readonly SortedDictionary<ulong, Slot> _slots = [];
     private readonly SortedDictionary<ulong, CommittedBatch> _ready = [];
-    private readonly Dictionary<ulong, VoteRecord> _votes = [];
 
     private ulong _view;
     private bool _viewActive = true;
@@ -59,11 +57,11 @@ public sealed partial class Replica : IDisposable
         {
             throw new ArgumentException($"The signing key is not the one the genesis file names for '{_selfId}'.", nameof(setup));
         }
-        _key = setup.Key;
         _options = setup.Options;
         _transport = setup.Transport;
         _application = setup.Application;
         _store = setup.Store;
+        _signer = new VoteSigner(_store, _selfId, setup.Key);
         _time = setup.Time;
         _genesisTimeUnixMs = setup.GenesisTimeUnixMs;
         _envelopes = setup.EnvelopeVerifier ?? new EnvelopeVerifier(_validators);
@@ -98,7 +96,7 @@ public sealed partial class Replica : IDisposable
         var head = _application.LastExecuted;
         _nextSequence = Math.Max(head.Sequence, _stableSequence);
         _lastAssignedTime = head.TimeUnixMs;
-        foreach (var vote in _votes.Values.Where(v => v.View == _view))
+        foreach (var vote in _signer.Votes.Values.Where(v => v.View == _view))
         {
             _nextSequence = Math.Max(_nextSequence, vote.Sequence);
         }
@@ -310,9 +308,10 @@ public sealed partial class Replica : IDisposable
         return SubmitResult.Accepted;
     }
 
-    private void Broadcast(ConsensusMessage message) => _transport.Broadcast(Envelopes.Seal(_selfId, _key, message));
+    private void Broadcast(ConsensusMessage message) => _transport.Broadcast(Seal(message));
 
-    private ConsensusEnvelope Seal(ConsensusMessage message) => Envelopes.Seal(_selfId, _key, message);
+    /// <summary>Signs a message that is not a vote; votes are signed by <see cref="VoteSigner"/> alone.</summary>
+    private ConsensusEnvelope Seal(ConsensusMessage message) => _signer.SealOther(message);
 
     private Slot SlotFor(ulong sequence)
     {
@@ -328,26 +327,14 @@ public sealed partial class Replica : IDisposable
 
     private long NowUnixMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private static string VoteKey(ulong sequence) => VotePrefix + sequence.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// Records the vote durably before anything signed for it leaves; refuses a second digest for
-    /// the same (view, sequence), which is what a restarted replica must never sign.
-    /// </summary>
-    private bool PersistVote(ulong view, ulong sequence, Hash digest, PreparedProof? prepared)
+    /// <summary>A vote <see cref="VoteSigner"/> refused, as the drop it is.</summary>
+    private T? Refused<T>(T? signed) where T : class
     {
-        if (_votes.TryGetValue(sequence, out var existing))
+        if (signed is null)
         {
-            if (existing.View > view || (existing.View == view && Hash.FromByteString(existing.Digest) != digest))
-            {
-                Drops.Increment(DropReason.ConflictingVote);
-                return false;
-            }
+            Drops.Increment(DropReason.ConflictingVote);
         }
-        var record = new VoteRecord { View = view, Sequence = sequence, Digest = digest.ToByteString(), Prepared = prepared ?? existing?.Prepared };
-        _store.Write(VoteKey(sequence), record.ToByteArray());
-        _votes[sequence] = record;
-        return true;
+        return signed;
     }
 
     private void PersistView() =>
@@ -400,14 +387,8 @@ public sealed partial class Replica : IDisposable
             _stableTime = _genesisTimeUnixMs;
         }
         RestoreStateSync();
-        foreach (var (_, bytes) in _store.ReadPrefix(VotePrefix))
+        foreach (var vote in _signer.Restore(_stableSequence))
         {
-            var vote = VoteRecord.Parser.ParseFrom(bytes);
-            if (vote.Sequence <= _stableSequence)
-            {
-                continue;
-            }
-            _votes[vote.Sequence] = vote;
             if (vote.Prepared is not null)
             {
                 SlotFor(vote.Sequence).Prepared = vote.Prepared;

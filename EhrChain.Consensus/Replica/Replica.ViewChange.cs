@@ -186,7 +186,12 @@ public sealed partial class Replica
                 Digest = ConsensusHashing.BatchDigest(batch.TimeUnixMs, batch.Requests).ToByteString(),
                 Batch = batch,
             };
-            newView.PrePrepares.Add(Seal(new ConsensusMessage { PrePrepare = prePrepare }));
+            // Recorded as this replica's vote before it is signed, like any proposal.
+            if (Refused(_signer.SignPrePrepare(prePrepare)) is not { } signed)
+            {
+                return;
+            }
+            newView.PrePrepares.Add(signed);
         }
         _newViewSentFor = _view;
         var envelope = Seal(new ConsensusMessage { NewView = newView });
@@ -324,7 +329,7 @@ public sealed partial class Replica
             var slot = SlotFor(sequence);
             if (isPrimary)
             {
-                if (PersistVote(_view, sequence, new Hash(prePrepare.Digest.Span), null))
+                if (_signer.Record(_view, sequence, new Hash(prePrepare.Digest.Span)))
                 {
                     slot.AcceptPrePrepare(_view, newView.PrePrepares[i], prePrepare, new Hash(prePrepare.Digest.Span), requestDigests);
                     foreach (var requestDigest in requestDigests)

@@ -109,11 +109,7 @@ public sealed partial class Replica
         {
             _checkpoints.Remove(old);
         }
-        foreach (var old in _votes.Keys.Where(k => k <= sequence).ToList())
-        {
-            _votes.Remove(old);
-            _store.Delete(VoteKey(old));
-        }
+        _signer.Forget(vote => vote.Sequence <= sequence);
         if (_nextSequence < sequence)
         {
             _nextSequence = sequence;

@@ -61,14 +61,13 @@ public sealed partial class Replica
             var requestDigests = requests.ConvertAll(r => r.Digest);
             var sequence = _nextSequence + 1;
             var digest = ConsensusHashing.BatchDigestOfDigests(time, requestDigests);
-            if (!PersistVote(_view, sequence, digest, null))
+            var prePrepare = new PrePrepare { View = _view, Sequence = sequence, Digest = digest.ToByteString(), Batch = batch };
+            if (Refused(_signer.SignPrePrepare(prePrepare)) is not { } envelope)
             {
                 return;
             }
             _nextSequence = sequence;
             _lastAssignedTime = time;
-            var prePrepare = new PrePrepare { View = _view, Sequence = sequence, Digest = digest.ToByteString(), Batch = batch };
-            var envelope = Seal(new ConsensusMessage { PrePrepare = prePrepare });
             _transport.Broadcast(envelope);
             SlotFor(sequence).AcceptPrePrepare(_view, envelope, prePrepare, digest, requestDigests);
             CheckPrepared(SlotFor(sequence));
@@ -265,7 +264,8 @@ public sealed partial class Replica
     private void AcceptPrePrepare(Slot slot, ConsensusEnvelope envelope, PrePrepare prePrepare, IReadOnlyList<Hash> requestDigests)
     {
         var digest = new Hash(prePrepare.Digest.Span);
-        if (!PersistVote(prePrepare.View, prePrepare.Sequence, digest, null))
+        var prepare = new Prepare { View = prePrepare.View, Sequence = prePrepare.Sequence, Digest = prePrepare.Digest };
+        if (Refused(_signer.SignPrepare(prepare)) is not { } prepareEnvelope)
         {
             return;
         }
@@ -274,8 +274,6 @@ public sealed partial class Replica
         {
             _pool.MarkInFlight(requestDigest);
         }
-        var prepare = new Prepare { View = prePrepare.View, Sequence = prePrepare.Sequence, Digest = prePrepare.Digest };
-        var prepareEnvelope = Seal(new ConsensusMessage { Prepare = prepare });
         slot.PreparesFor(prePrepare.View, digest)[_self] = prepareEnvelope;
         _transport.Broadcast(prepareEnvelope);
         CheckPrepared(slot);
@@ -368,18 +366,15 @@ public sealed partial class Replica
         }
         var proof = new PreparedProof { PrePrepare = slot.PrePrepareEnvelope };
         proof.Prepares.AddRange(prepares.OrderBy(p => p.Key).Take(_validators.Quorum - 1).Select(p => p.Value));
-        if (!PersistVote(slot.View, slot.Sequence, slot.Digest, proof))
+        if (_signer.SignCommit(slot.View, slot.Sequence, slot.Digest, proof) is not { } commit)
         {
+            Drops.Increment(DropReason.ConflictingVote);
             return;
         }
         slot.Prepared = proof;
         slot.SentCommit = true;
-        var signature = UnsafeByteOperations.UnsafeWrap(_key.Sign(SigningDomain.ConsensusMessage, ConsensusHashing.CommitBytes(slot.View, slot.Sequence, slot.Digest)));
-        slot.CommitsFor(slot.View, slot.Digest)[_self] = signature;
-        Broadcast(new ConsensusMessage
-        {
-            Commit = new Commit { View = slot.View, Sequence = slot.Sequence, Digest = slot.Digest.ToByteString(), CommitSignature = signature },
-        });
+        slot.CommitsFor(slot.View, slot.Digest)[_self] = commit.CertificateSignature;
+        _transport.Broadcast(commit.Envelope);
         CheckCommitted(slot);
     }
 
