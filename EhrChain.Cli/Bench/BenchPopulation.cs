@@ -1,7 +1,7 @@
 using System.Globalization;
-using EhrChain.Cli.Client;
 using EhrChain.Cli.Output;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
+using EhrChain.Client.Session;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
 using EhrChain.Node.Api;

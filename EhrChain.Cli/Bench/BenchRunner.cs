@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using EhrChain.Cli.Client;
 using EhrChain.Cli.Cluster;
 using EhrChain.Cli.Commands;
 using EhrChain.Cli.Output;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
+using EhrChain.Client.Session;
 using EhrChain.Core.Keys;
 using EhrChain.Node.Api;
 

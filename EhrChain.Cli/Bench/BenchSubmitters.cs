@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using EhrChain.Cli.Client;
+using EhrChain.Client.Session;
 using EhrChain.Node.Api;
 using Grpc.Core;
 

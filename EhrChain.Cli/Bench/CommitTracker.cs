@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Core.Wire;
 using EhrChain.Node.Api;
 using Grpc.Core;

@@ -1,5 +1,5 @@
-using EhrChain.Cli.Client;
 using EhrChain.Cli.Output;
+using EhrChain.Client.Session;
 using EhrChain.Node.Configuration;
 using Microsoft.Extensions.Configuration;
 

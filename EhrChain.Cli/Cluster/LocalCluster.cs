@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using EhrChain.Cli.Client;
 using EhrChain.Cli.Output;
+using EhrChain.Client.Session;
 using Grpc.Health.V1;
 
 namespace EhrChain.Cli.Cluster;

@@ -38,7 +38,7 @@ internal static class DemoCommand
                     }
                     catch (Grpc.Core.RpcException e)
                     {
-                        throw Client.RpcErrors.Describe(e, cluster.Nodes[0].ClientAddress);
+                        throw Client.CliRpcErrors.Describe(e, cluster.Nodes[0].ClientAddress);
                     }
                     cli.Say("");
                     cli.Say("Stopping the nodes ...");

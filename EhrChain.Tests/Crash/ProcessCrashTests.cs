@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using EhrChain.Cli.Client;
 using EhrChain.Cli.Cluster;
 using EhrChain.Cli.Commands;
+using EhrChain.Client.Session;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;

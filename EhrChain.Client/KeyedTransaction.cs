@@ -1,6 +1,6 @@
 using EhrChain.Core.Wire;
 
-namespace EhrChain.Contracts.Client;
+namespace EhrChain.Client;
 
 /// <summary>
 /// A transaction that creates or rotates a record's data key, with the key ring as it will be once

@@ -4,7 +4,7 @@ using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
 using Google.Protobuf;
 
-namespace EhrChain.Contracts.Client;
+namespace EhrChain.Client;
 
 /// <summary>
 /// One participant's side of the EHR contract: builds and signs every transaction from their key

@@ -1,6 +1,6 @@
 using EhrChain.Core.Wire;
 
-namespace EhrChain.Contracts.Client;
+namespace EhrChain.Client;
 
 /// <summary>
 /// An entry as its reader sees it: the stored entry and its content in clear, or, when the reader

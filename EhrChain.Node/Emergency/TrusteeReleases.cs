@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EhrChain.Client;
 using EhrChain.Contracts.State;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Keys;
@@ -6,7 +7,7 @@ using EhrChain.Core.Wire;
 using EhrChain.Storage;
 using Google.Protobuf;
 
-namespace EhrChain.Contracts.Client;
+namespace EhrChain.Node.Emergency;
 
 /// <summary>
 /// A trustee's side of a break-glass: for an open emergency, open this trustee's escrowed share

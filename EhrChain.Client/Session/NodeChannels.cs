@@ -1,10 +1,9 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using EhrChain.Cli.Output;
 using Grpc.Net.Client;
 
-namespace EhrChain.Cli.Client;
+namespace EhrChain.Client.Session;
 
 /// <summary>
 /// gRPC channels to a node's client address: HTTP/2 over TLS, the node's certificate checked
@@ -12,8 +11,9 @@ namespace EhrChain.Cli.Client;
 /// public CA does not pass for a node) or against the system roots when none is given. Plaintext
 /// only for a target marked insecure.
 /// </summary>
-internal static class NodeChannels
+public static class NodeChannels
 {
+    /// <exception cref="FormatException">The address is not host:port, or is plaintext http without <see cref="NodeTarget.Insecure"/>.</exception>
     public static GrpcChannel Open(NodeTarget node)
     {
         ArgumentNullException.ThrowIfNull(node);
@@ -23,7 +23,7 @@ internal static class NodeChannels
             var scheme = address[..address.IndexOf("://", StringComparison.Ordinal)];
             if (scheme == "http" && !node.Insecure)
             {
-                throw new CliException($"--node '{address}' is plaintext http; pass --insecure to use it, or use host:port for TLS.");
+                throw new FormatException($"--node '{address}' is plaintext http; pass --insecure to use it, or use host:port for TLS.");
             }
         }
         else
@@ -32,7 +32,7 @@ internal static class NodeChannels
         }
         if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Port <= 0)
         {
-            throw new CliException($"--node '{node.Address}' is not host:port.");
+            throw new FormatException($"--node '{node.Address}' is not host:port.");
         }
         var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = TimeSpan.FromSeconds(5) };
         if (uri.Scheme == "https" && node.CaFile is { } caFile)
@@ -46,11 +46,13 @@ internal static class NodeChannels
         });
     }
 
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="FormatException">The file is not a certificate.</exception>
     public static X509Certificate2 LoadCa(string caFile)
     {
         if (!File.Exists(caFile))
         {
-            throw new CliException($"--ca: '{caFile}' does not exist.");
+            throw new FileNotFoundException($"--ca: '{caFile}' does not exist.", caFile);
         }
         try
         {
@@ -58,7 +60,7 @@ internal static class NodeChannels
         }
         catch (CryptographicException e)
         {
-            throw new CliException($"--ca: '{caFile}' is not a certificate: {e.Message}");
+            throw new FormatException($"--ca: '{caFile}' is not a certificate: {e.Message}", e);
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace EhrChain.Contracts;
+namespace EhrChain.Client;
 
 /// <summary>
 /// The associated data a sealed profile's ciphertext is authenticated with. Binding the

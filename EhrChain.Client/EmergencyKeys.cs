@@ -3,7 +3,7 @@ using EhrChain.Core.Crypto;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
 
-namespace EhrChain.Contracts.Client;
+namespace EhrChain.Client;
 
 /// <summary>
 /// The emergency doctor's side of a release: opens each trustee's share of each epoch with the

@@ -1,4 +1,3 @@
-using EhrChain.Contracts.Client;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
@@ -6,14 +5,15 @@ using EhrChain.Node.Api;
 using Grpc.Core;
 using Grpc.Net.Client;
 
-namespace EhrChain.Cli.Client;
+namespace EhrChain.Client.Session;
 
 /// <summary>
 /// One participant talking to one node: signs with the participant's key file, submits and reads
 /// through the public gRPC API, and fetches what the client library needs (record key rings,
-/// grantees' public keys) with signed reads. The CLI commands, the demo and the benchmark share it.
+/// grantees' public keys) with signed reads. The CLI commands, the demo, the benchmark and the
+/// tests share it; a .NET service can use it alone.
 /// </summary>
-internal sealed class LedgerSession : IDisposable
+public sealed class LedgerSession : IDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly TimeSpan _timeout;
@@ -64,7 +64,7 @@ internal sealed class LedgerSession : IDisposable
 
     private DateTime Deadline => DateTime.UtcNow.Add(_timeout);
 
-    private Metadata? Headers => Token.Height is 0 ? null : new Metadata { { LedgerService.AfterHeightHeader, Token.Height.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+    private Metadata? Headers => Token.Height is 0 ? null : new Metadata { { ConsistencyToken.Header, Token.Height.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
 
     /// <summary>Submits; with <paramref name="wait"/>, returns the receipt once committed (a rejection throws its status).</summary>
     public async Task<SubmitResponse> SubmitAsync(SignedTransaction transaction, bool wait, CancellationToken cancellationToken)

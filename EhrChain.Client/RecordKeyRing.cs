@@ -1,6 +1,6 @@
 using EhrChain.Core.Crypto;
 
-namespace EhrChain.Contracts.Client;
+namespace EhrChain.Client;
 
 /// <summary>
 /// The data keys of one record that a reader holds, by epoch. Epoch 0 is created with the record;

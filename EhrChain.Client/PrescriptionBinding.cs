@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace EhrChain.Contracts;
+namespace EhrChain.Client;
 
 /// <summary>
 /// The associated data of a prescription's copy for a pharmacist. Binding record, entry index and

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using EhrChain.Core.Wire;
 
-namespace EhrChain.Contracts;
+namespace EhrChain.Client;
 
 /// <summary>
 /// The associated data every entry's ciphertext is authenticated with. The engine records kind,

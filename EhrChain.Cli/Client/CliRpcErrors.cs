@@ -4,12 +4,8 @@ using Grpc.Core;
 namespace EhrChain.Cli.Client;
 
 /// <summary>Turns a node's gRPC error into one line a person can act on, and an exit code.</summary>
-internal static class RpcErrors
+internal static class CliRpcErrors
 {
-    /// <summary>The ErrorInfo reason a node gave, or the bare status code when it gave none.</summary>
-    public static string ReasonOf(RpcException e) =>
-        e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason ?? e.StatusCode.ToString();
-
     public static CliException Describe(RpcException e, string node)
     {
         var info = e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>();

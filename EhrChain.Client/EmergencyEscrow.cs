@@ -3,7 +3,7 @@ using EhrChain.Core.Genesis;
 using EhrChain.Core.Wire;
 using Google.Protobuf;
 
-namespace EhrChain.Contracts.Client;
+namespace EhrChain.Client;
 
 /// <summary>
 /// The network's emergency trustees as a patient's client sees them, taken from the genesis file

@@ -3,7 +3,7 @@ using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
 using Google.Protobuf;
 
-namespace EhrChain.Contracts.Client;
+namespace EhrChain.Client;
 
 /// <summary>
 /// Sealing and opening participant profiles on the client: the profile is encrypted under a
