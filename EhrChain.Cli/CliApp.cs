@@ -2,6 +2,7 @@ using System.CommandLine;
 using EhrChain.Cli.Commands;
 using EhrChain.Cli.Output;
 using EhrChain.Core.Keys;
+using EhrChain.Node.Network;
 using EhrChain.Storage;
 
 namespace EhrChain.Cli;
@@ -64,6 +65,8 @@ public static class CliApp
     private static (string Message, int ExitCode) Describe(Exception e) => e switch
     {
         CliException cli => (cli.Message, cli.ExitCode),
+        NetworkSetupException { NodeUnavailable: true } setup => (setup.Message, ExitCodes.Unavailable),
+        NetworkSetupException setup => (setup.Message, ExitCodes.Failure),
         KeyFileException or StorageException or FormatException => (e.Message, ExitCodes.Failure),
         OperationCanceledException => ("cancelled.", ExitCodes.Failure),
         IOException or UnauthorizedAccessException => (e.Message, ExitCodes.Failure),

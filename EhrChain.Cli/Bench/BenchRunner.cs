@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using EhrChain.Cli.Cluster;
-using EhrChain.Cli.Commands;
 using EhrChain.Cli.Output;
 using EhrChain.Client;
 using EhrChain.Client.Session;
 using EhrChain.Core.Keys;
 using EhrChain.Node.Api;
+using EhrChain.Node.Network;
 
 namespace EhrChain.Cli.Bench;
 
@@ -49,7 +48,7 @@ internal sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarge
                 _console.Say($"Starting a local {settings.LocalNodes}-node cluster in {directory}...");
                 // Free ports, so a benchmark runs beside a developer's `cluster up` or a demo.
                 var (clientPort, peerPort) = LocalPorts.FindRuns(settings.LocalNodes);
-                cluster = await ClusterCommand.StartAsync(directory, settings.LocalNodes, timeout, output, cancellationToken, clientPort, peerPort).ConfigureAwait(false);
+                cluster = await LocalCluster.StartAsync(directory, settings.LocalNodes, timeout, output.Say, cancellationToken, clientPort, peerPort).ConfigureAwait(false);
                 nodes = cluster.Nodes.Select(n => n.Client).ToList();
                 adminKeyPath = Path.Combine(directory, "keys", "admin.key.json");
                 // A validator of the throwaway network sees the whole chain: no auditor to enrol.

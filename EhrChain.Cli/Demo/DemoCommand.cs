@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using EhrChain.Cli.Cluster;
 using EhrChain.Cli.Commands;
 using EhrChain.Cli.Output;
 using EhrChain.Core.Keys;
+using EhrChain.Node.Network;
 
 namespace EhrChain.Cli.Demo;
 

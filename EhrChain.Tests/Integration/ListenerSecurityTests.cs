@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EhrChain.Cli.Client;
-using EhrChain.Cli.Commands;
 using EhrChain.Client.Session;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Node.Api;
+using EhrChain.Node.Network;
 using EhrChain.Node.Peers;
 using EhrChain.Tests.Support;
 using Grpc.Core;

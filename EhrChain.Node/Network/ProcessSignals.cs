@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace EhrChain.Cli.Cluster;
+namespace EhrChain.Node.Network;
 
 /// <summary>
 /// Asks a process to stop gracefully. On Unix that is SIGTERM (the .NET host turns it into an
 /// orderly shutdown); Process.Kill would send SIGKILL and skip it.
 /// </summary>
-internal static partial class ProcessSignals
+public static partial class ProcessSignals
 {
     private const int SigTerm = 15;
 

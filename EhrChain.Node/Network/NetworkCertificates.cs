@@ -1,10 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using EhrChain.Cli.Output;
 using EhrChain.Node.Tls;
 
-namespace EhrChain.Cli.Commands;
+namespace EhrChain.Node.Network;
 
 /// <summary>
 /// A network's TLS material: one CA (ECDSA P-256) that issues a certificate per validator node,
@@ -12,7 +11,7 @@ namespace EhrChain.Cli.Commands;
 /// keys are written owner-only (0600); the CA key stays in the network directory, so `genesis cert`
 /// can issue a replacement when a node's certificate is rotated.
 /// </summary>
-internal sealed class NetworkCertificates(string directory, string? caKeyPath = null)
+public sealed class NetworkCertificates(string directory, string? caKeyPath = null)
 {
     private static readonly TimeSpan CaLifetime = TimeSpan.FromDays(3650);
     private static readonly TimeSpan NodeLifetime = TimeSpan.FromDays(365);
@@ -82,7 +81,7 @@ internal sealed class NetworkCertificates(string directory, string? caKeyPath = 
     {
         if (!File.Exists(CaPath) || !File.Exists(CaKeyPath))
         {
-            throw new CliException($"No network CA in '{Directory}' (ca.crt and ca.key); `genesis new` writes them.");
+            throw new NetworkSetupException($"No network CA in '{Directory}' (ca.crt and ca.key); `genesis new` writes them.");
         }
         try
         {
@@ -90,7 +89,7 @@ internal sealed class NetworkCertificates(string directory, string? caKeyPath = 
         }
         catch (CryptographicException e)
         {
-            throw new CliException($"'{CaPath}' with '{CaKeyPath}' is not a CA certificate and its key: {e.Message}");
+            throw new NetworkSetupException($"'{CaPath}' with '{CaKeyPath}' is not a CA certificate and its key: {e.Message}");
         }
     }
 

@@ -1,15 +1,14 @@
 using System.Diagnostics;
-using EhrChain.Cli.Output;
 using EhrChain.Client.Session;
 using Grpc.Health.V1;
 
-namespace EhrChain.Cli.Cluster;
+namespace EhrChain.Node.Network;
 
 /// <summary>
 /// A cluster of nodes on this machine, each its own `ehrchain node run` process with its log in
 /// the network directory, so a node can be killed or restarted like a real one.
 /// </summary>
-internal sealed class LocalCluster : IAsyncDisposable
+public sealed class LocalCluster : IAsyncDisposable
 {
     private const string TieringDelayVariable = "DOTNET_TC_CallCountingDelayMs";
 
@@ -25,6 +24,32 @@ internal sealed class LocalCluster : IAsyncDisposable
     }
 
     public IReadOnlyList<ClusterNode> Nodes => _nodes;
+
+    /// <summary>
+    /// Lays out the network when <paramref name="directory"/> has none (telling <paramref name="say"/>),
+    /// then starts and health-checks every node. `cluster up` and the benchmark share it.
+    /// </summary>
+    public static async Task<LocalCluster> StartAsync(string directory, int validators, TimeSpan timeout, Action<string> say, CancellationToken cancellationToken,
+        int clientPort = 7000, int peerPort = 7100)
+    {
+        ArgumentNullException.ThrowIfNull(say);
+        if (!File.Exists(Path.Combine(directory, "genesis.json")))
+        {
+            new NetworkLayout(directory, validators, "ehrchain-local", "admin", clientPort, peerPort, [], "127.0.0.1", samePorts: false).Write();
+            say($"Created a {validators}-node network in {directory}.");
+        }
+        var cluster = new LocalCluster(directory, ClusterNode.ReadAll(directory));
+        try
+        {
+            await cluster.StartAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return cluster;
+    }
 
     public string LogPath(int index) => Path.Combine(_directory, "logs", $"{_nodes[index].Id}.log");
 
@@ -63,7 +88,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         {
             start.Environment[TieringDelayVariable] = "0";
         }
-        var process = Process.Start(start) ?? throw new CliException($"Could not start {_nodes[index].Id}.");
+        var process = Process.Start(start) ?? throw new NetworkSetupException($"Could not start {_nodes[index].Id}.");
         var log = new StreamWriter(LogPath(index), append: true) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
@@ -112,7 +137,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         {
             if (_processes[index] is { HasExited: true } exited)
             {
-                throw new CliException($"{_nodes[index].Id} exited with code {exited.ExitCode} while starting; see {LogPath(index)}.");
+                throw new NetworkSetupException($"{_nodes[index].Id} exited with code {exited.ExitCode} while starting; see {LogPath(index)}.");
             }
             try
             {
@@ -128,7 +153,7 @@ internal sealed class LocalCluster : IAsyncDisposable
             }
             if (deadline.Elapsed > timeout)
             {
-                throw new CliException($"{_nodes[index].Id} did not become healthy within {timeout.TotalSeconds:F0} s; see {LogPath(index)}.") { ExitCode = ExitCodes.Unavailable };
+                throw new NetworkSetupException($"{_nodes[index].Id} did not become healthy within {timeout.TotalSeconds:F0} s; see {LogPath(index)}.") { NodeUnavailable = true };
             }
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
@@ -137,7 +162,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>How to run this same program again: the apphost directly, or `dotnet ehrchain.dll`.</summary>
     private static (string Program, string[] Prefix) SelfCommand()
     {
-        var process = Environment.ProcessPath ?? throw new CliException("Cannot tell where the ehrchain program is.");
+        var process = Environment.ProcessPath ?? throw new NetworkSetupException("Cannot tell where the ehrchain program is.");
         var name = Path.GetFileNameWithoutExtension(process);
         return name.Equals("dotnet", StringComparison.OrdinalIgnoreCase)
             ? (process, [typeof(LocalCluster).Assembly.Location])

@@ -1,12 +1,10 @@
-using EhrChain.Cli.Output;
 using EhrChain.Client.Session;
 using EhrChain.Node.Configuration;
-using Microsoft.Extensions.Configuration;
 
-namespace EhrChain.Cli.Cluster;
+namespace EhrChain.Node.Network;
 
 /// <summary>One node of a network directory: its id, config file, the address clients reach it at and how to trust it.</summary>
-internal sealed record ClusterNode(string Id, string ConfigPath, string ClientAddress, NodeTarget Client)
+public sealed record ClusterNode(string Id, string ConfigPath, string ClientAddress, NodeTarget Client)
 {
     /// <summary>Reads the nodes of a network directory that `genesis new` wrote.</summary>
     public static IReadOnlyList<ClusterNode> ReadAll(string directory)
@@ -16,7 +14,7 @@ internal sealed record ClusterNode(string Id, string ConfigPath, string ClientAd
             : [];
         if (configs.Count == 0)
         {
-            throw new CliException($"No node config files (node-*.json) in '{directory}'.");
+            throw new NetworkSetupException($"No node config files (node-*.json) in '{directory}'.");
         }
         return configs.Select(Read).ToList();
     }
@@ -34,11 +32,11 @@ internal sealed record ClusterNode(string Id, string ConfigPath, string ClientAd
         }
         catch (InvalidDataException e)
         {
-            throw new CliException($"'{path}' is not valid JSON: {e.Message}");
+            throw new NetworkSetupException($"'{path}' is not valid JSON: {e.Message}");
         }
         if (node is null || string.IsNullOrEmpty(node.Id))
         {
-            throw new CliException($"'{path}' has no Node:Id.");
+            throw new NetworkSetupException($"'{path}' has no Node:Id.");
         }
         // A node listening on every interface is reached on loopback from this machine.
         var listen = node.ClientListen;

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace EhrChain.Cli.Cluster;
+namespace EhrChain.Node.Network;
 
 /// <summary>Free loopback ports for throwaway clusters, so they run beside a `cluster up` on the default ports.</summary>
-internal static class LocalPorts
+public static class LocalPorts
 {
     // Below the kernel's ephemeral range no outbound connection takes a port as its local end, so
     // a port found free here stays free until the cluster binds it, unless another listener takes it.

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using EhrChain.Cli.Cluster;
+using EhrChain.Node.Network;
 using Microsoft.AspNetCore.Connections;
 
-namespace EhrChain.Tests.Cli;
+namespace EhrChain.Tests.Node;
 
 public sealed class LocalPortsTests
 {

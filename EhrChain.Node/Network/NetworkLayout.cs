@@ -1,9 +1,8 @@
 using System.Text.Json.Nodes;
-using EhrChain.Cli.Output;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 
-namespace EhrChain.Cli.Commands;
+namespace EhrChain.Node.Network;
 
 /// <summary>
 /// Where a network's files go and what they say: one directory holding genesis.json, keys/,
@@ -11,26 +10,26 @@ namespace EhrChain.Cli.Commands;
 /// `genesis new`, `cluster up` and `demo` share it. Joiners are laid out like validators (keys,
 /// certificate, config with Node:Joining) but left out of the genesis: they come in by vote.
 /// </summary>
-internal sealed class NetworkLayout
+public sealed class NetworkLayout
 {
     public NetworkLayout(string directory, int validators, string chainId, string adminId, int clientPort, int peerPort,
         IReadOnlyList<string> hosts, string listenHost, bool samePorts, int joiners = 0)
     {
         if (validators < 4 || (validators - 1) % 3 != 0)
         {
-            throw new CliException($"--validators {validators}: PBFT needs n = 3f + 1 with f >= 1 (4, 7, 10...).");
+            throw new NetworkSetupException($"--validators {validators}: PBFT needs n = 3f + 1 with f >= 1 (4, 7, 10...).");
         }
         if (joiners is < 0 or > 96)
         {
-            throw new CliException($"--joiners {joiners}: between 0 and 96.");
+            throw new NetworkSetupException($"--joiners {joiners}: between 0 and 96.");
         }
         if (hosts.Count != 0 && hosts.Count != validators + joiners)
         {
-            throw new CliException($"--hosts names {hosts.Count} hosts for {validators + joiners} nodes.");
+            throw new NetworkSetupException($"--hosts names {hosts.Count} hosts for {validators + joiners} nodes.");
         }
         if (clientPort is < 1 or > 65535 - 100 || peerPort is < 1 or > 65535 - 100)
         {
-            throw new CliException("--client-port and --peer-port must be between 1 and 65435.");
+            throw new NetworkSetupException("--client-port and --peer-port must be between 1 and 65435.");
         }
         Directory = directory;
         Validators = validators;
@@ -95,7 +94,7 @@ internal sealed class NetworkLayout
         }
         catch (FormatException e)
         {
-            throw new CliException(e.Message);
+            throw new NetworkSetupException(e.Message);
         }
 
         genesis.Save(GenesisPath);
