@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EhrChain.Bench;
 using EhrChain.Cli.Commands;
 using EhrChain.Cli.Output;
 using EhrChain.Core.Keys;
@@ -32,7 +33,7 @@ public static class CliApp
         root.Subcommands.Add(VerifyCommand.Create(global));
         root.Subcommands.Add(ValidatorsCommand.Create(global));
         root.Subcommands.Add(Demo.DemoCommand.Create(global));
-        root.Subcommands.Add(Bench.BenchCommand.Create(global));
+        root.Subcommands.Add(BenchCommand.Create(global));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -67,6 +68,7 @@ public static class CliApp
         CliException cli => (cli.Message, cli.ExitCode),
         NetworkSetupException { NodeUnavailable: true } setup => (setup.Message, ExitCodes.Unavailable),
         NetworkSetupException setup => (setup.Message, ExitCodes.Failure),
+        BenchSetupException bench => (bench.Message, ExitCodes.Failure),
         KeyFileException or StorageException or FormatException => (e.Message, ExitCodes.Failure),
         OperationCanceledException => ("cancelled.", ExitCodes.Failure),
         IOException or UnauthorizedAccessException => (e.Message, ExitCodes.Failure),

@@ -159,14 +159,22 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>How to run this same program again: the apphost directly, or `dotnet ehrchain.dll`.</summary>
+    /// <summary>
+    /// How to run this same program again: the apphost directly, or `dotnet ehrchain.dll`. The
+    /// program is the entry assembly (the ehrchain command that hosts this library), not this one.
+    /// </summary>
     private static (string Program, string[] Prefix) SelfCommand()
     {
         var process = Environment.ProcessPath ?? throw new NetworkSetupException("Cannot tell where the ehrchain program is.");
         var name = Path.GetFileNameWithoutExtension(process);
-        return name.Equals("dotnet", StringComparison.OrdinalIgnoreCase)
-            ? (process, [typeof(LocalCluster).Assembly.Location])
-            : (process, []);
+        if (!name.Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            return (process, []);
+        }
+        var program = System.Reflection.Assembly.GetEntryAssembly()?.Location;
+        return string.IsNullOrEmpty(program)
+            ? throw new NetworkSetupException("Cannot tell where the ehrchain program is.")
+            : (process, [program]);
     }
 
     public async ValueTask DisposeAsync() =>

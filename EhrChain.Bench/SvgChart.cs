@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>A named line of a chart: its points (x in seconds) and colour.</summary>
 internal sealed record ChartLine(string Name, string Color, IReadOnlyList<(double X, double Y)> Points);

@@ -1,6 +1,6 @@
 using HdrHistogram;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>Submit-to-commit latency percentiles in milliseconds, read from an HdrHistogram of microseconds.</summary>
 internal sealed record LatencySummary(long Count, double P50Ms, double P95Ms, double P99Ms, double MaxMs, double MeanMs)

@@ -1,20 +1,19 @@
 using System.Diagnostics;
 using System.Globalization;
-using EhrChain.Cli.Output;
 using EhrChain.Client;
 using EhrChain.Client.Session;
 using EhrChain.Core.Keys;
 using EhrChain.Node.Api;
 using EhrChain.Node.Network;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>
 /// One benchmark run from start to end: the crypto ceiling on a quiet machine, the cluster (a
 /// throwaway local one, or the given nodes), setup, pre-signing, the timed load with a commit
 /// tracker and process sampler beside it, a drain, and the report.
 /// </summary>
-internal sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarget> target, CliOutput output, TimeSpan timeout, string commandLine)
+public sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarget> target, BenchOutput output, TimeSpan timeout, string commandLine)
 {
     private static readonly TimeSpan Drain = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(60);
@@ -87,7 +86,7 @@ internal sealed class BenchRunner(BenchSettings settings, Func<string, NodeTarge
             await File.WriteAllTextAsync(Path.Combine(settings.OutDirectory, "report.html"), HtmlReport.Render(report), cancellationToken).ConfigureAwait(false);
             if (output.IsJson)
             {
-                await Console.Out.WriteLineAsync(report.ToJson()).ConfigureAwait(false);
+                output.Document(report.ToJson());
             }
             else
             {

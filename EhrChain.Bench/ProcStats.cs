@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>One reading of a process from /proc: CPU time used so far and resident memory now.</summary>
 internal readonly record struct ProcReading(TimeSpan CpuTime, long RssBytes, long PeakRssBytes);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using EhrChain.Cli.Output;
 using EhrChain.Client;
 using EhrChain.Client.Session;
 using EhrChain.Core.Keys;
@@ -7,7 +6,7 @@ using EhrChain.Core.Wire;
 using EhrChain.Node.Api;
 using Grpc.Core;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>A record the benchmark writes to, with its owner, the provider it involves and its key ring.</summary>
 internal sealed record BenchRecord(string Id, EhrClient Owner, EhrClient Provider, KeyHolder ProviderHolder, bool ProviderIsLab, RecordKeyRing Keys);
@@ -107,7 +106,7 @@ internal sealed class BenchPopulation
             }
             catch (RpcException e)
             {
-                throw new CliException($"setting up the benchmark failed: {RpcErrors.ReasonOf(e)}: {e.Status.Detail}");
+                throw new BenchSetupException($"setting up the benchmark failed: {RpcErrors.ReasonOf(e)}: {e.Status.Detail}");
             }
             finally
             {

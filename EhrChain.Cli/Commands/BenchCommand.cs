@@ -1,13 +1,13 @@
 using System.CommandLine;
-using EhrChain.Cli.Commands;
+using EhrChain.Bench;
 using EhrChain.Cli.Output;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Cli.Commands;
 
 /// <summary>
 /// <c>ehrchain bench</c>: drives a cluster with pre-signed transactions through the public API
 /// and reports committed throughput, submit-to-commit latency, rejections, each node's CPU and
-/// memory, and the machine's Ed25519 ceiling.
+/// memory, and the machine's Ed25519 ceiling. The options are parsed here; the run is EhrChain.Bench's.
 /// </summary>
 internal static class BenchCommand
 {
@@ -73,7 +73,9 @@ internal static class BenchCommand
             {
                 throw new CliException(string.Join(" ", problems)) { ExitCode = ExitCodes.Usage };
             }
-            var runner = new BenchRunner(settings, address => global.Target(parse, address), global.Output(parse), parse.GetValue(global.Timeout), "ehrchain " + string.Join(' ', parse.Tokens.Select(t => t.Value)));
+            var cli = global.Output(parse);
+            var benchOutput = new BenchOutput(cli.IsJson, cli.Say, cli.Table, cli.Document);
+            var runner = new BenchRunner(settings, address => global.Target(parse, address), benchOutput, parse.GetValue(global.Timeout), "ehrchain " + string.Join(' ', parse.Tokens.Select(t => t.Value)));
             await runner.RunAsync(cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });

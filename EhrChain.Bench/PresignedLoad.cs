@@ -3,7 +3,7 @@ using EhrChain.Core.Chain;
 using EhrChain.Core.Wire;
 using EhrChain.Node.Api;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>A transaction ready to send: its place in the run's order, the request and its id.</summary>
 internal sealed record PresignedTx(long Index, SubmitRequest Request, string TxId);

@@ -3,10 +3,10 @@ using EhrChain.Client.Session;
 using EhrChain.Node.Api;
 using Grpc.Core;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>How the benchmark's clients hand transactions to a node.</summary>
-internal enum BenchSubmit
+public enum BenchSubmit
 {
     /// <summary>One SubmitStream per client: the way a client submitting at volume would.</summary>
     Stream,

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>Everything one run measured, as report.json holds it and the page and table show it.</summary>
 internal sealed record BenchReport

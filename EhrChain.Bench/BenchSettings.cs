@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>What the benchmark submits: entries appended to records, grants and revocations, or both.</summary>
-internal enum BenchMix
+public enum BenchMix
 {
     Append,
     Grant,
@@ -14,7 +14,7 @@ internal enum BenchMix
 /// One benchmark run as the command line describes it. <see cref="Rate"/> is null for a closed
 /// loop (<c>--rate max</c>): each client keeps <see cref="InFlight"/> transactions uncommitted.
 /// </summary>
-internal sealed record BenchSettings(
+public sealed record BenchSettings(
     IReadOnlyList<string> Nodes,
     int LocalNodes,
     TimeSpan Duration,

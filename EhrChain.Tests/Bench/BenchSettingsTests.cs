@@ -1,6 +1,6 @@
-using EhrChain.Cli.Bench;
+using EhrChain.Bench;
 
-namespace EhrChain.Tests.Cli;
+namespace EhrChain.Tests.Bench;
 
 public sealed class BenchSettingsTests
 {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using EhrChain.Core.Crypto;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>
 /// The machine's Ed25519 verification rate on every core, with the node's own verifier and a

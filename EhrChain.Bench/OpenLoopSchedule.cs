@@ -1,4 +1,4 @@
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>
 /// When each transaction of an open loop is due: the k-th (from 0) at k / rate seconds after the

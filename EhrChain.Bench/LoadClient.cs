@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>
 /// One client of the load: its own connection to one node and its own queue of pre-signed

@@ -6,7 +6,7 @@ using EhrChain.Node.Api;
 using Grpc.Core;
 using HdrHistogram;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>
 /// Counts what commits, from the block events of one node's Subscribe stream (not from

@@ -1,15 +1,14 @@
 using System.Globalization;
-using EhrChain.Cli.Output;
 using Spectre.Console;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>
 /// What the benchmark shows a person: a live progress line (Spectre.Console) while it runs and a
 /// summary table at the end. Where the output is not a terminal the progress becomes a plain
 /// line every five seconds; in JSON mode only the report document is printed.
 /// </summary>
-internal sealed class BenchConsole(CliOutput output)
+internal sealed class BenchConsole(BenchOutput output)
 {
     private readonly IAnsiConsole _console = AnsiConsole.Console;
 

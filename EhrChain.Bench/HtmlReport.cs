@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>report.html: one self-contained page (inline CSS and SVG) with the summary and the charts over time.</summary>
 internal static class HtmlReport

@@ -1,4 +1,4 @@
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>A process the benchmark watches: a node of the local cluster, or the benchmark itself.</summary>
 internal sealed record WatchedProcess(string Name, int Pid);

@@ -1,6 +1,6 @@
 using HdrHistogram;
 
-namespace EhrChain.Cli.Bench;
+namespace EhrChain.Bench;
 
 /// <summary>One second of the run: what was submitted, committed and rejected in it, and the latency of what committed.</summary>
 internal sealed record TimelinePoint(int Second, bool Warmup, long Submitted, long Committed, long Rejected, double P50Ms, double P99Ms);
