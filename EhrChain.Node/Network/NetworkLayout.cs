@@ -7,8 +7,9 @@ namespace EhrChain.Node.Network;
 /// <summary>
 /// Where a network's files go and what they say: one directory holding genesis.json, keys/,
 /// tls/ (the network CA and a certificate per node), a config file per node and data/.
-/// `genesis new`, `cluster up` and `demo` share it. Joiners are laid out like validators (keys,
-/// certificate, config with Node:Joining) but left out of the genesis: they come in by vote.
+/// `genesis new`, `cluster up`, `demo`, the bench and the tests share it. Joiners are laid out
+/// like validators (keys, certificate, config with Node:Joining) but left out of the genesis:
+/// they come in by vote.
 /// </summary>
 public sealed class NetworkLayout
 {
