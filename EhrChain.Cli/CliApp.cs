@@ -1,7 +1,9 @@
 using System.CommandLine;
+using EhrChain.Bench;
 using EhrChain.Cli.Commands;
 using EhrChain.Cli.Output;
 using EhrChain.Core.Keys;
+using EhrChain.Node.Network;
 using EhrChain.Storage;
 
 namespace EhrChain.Cli;
@@ -31,7 +33,7 @@ public static class CliApp
         root.Subcommands.Add(VerifyCommand.Create(global));
         root.Subcommands.Add(ValidatorsCommand.Create(global));
         root.Subcommands.Add(Demo.DemoCommand.Create(global));
-        root.Subcommands.Add(Bench.BenchCommand.Create(global));
+        root.Subcommands.Add(BenchCommand.Create(global));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -64,6 +66,9 @@ public static class CliApp
     private static (string Message, int ExitCode) Describe(Exception e) => e switch
     {
         CliException cli => (cli.Message, cli.ExitCode),
+        NetworkSetupException { NodeUnavailable: true } setup => (setup.Message, ExitCodes.Unavailable),
+        NetworkSetupException setup => (setup.Message, ExitCodes.Failure),
+        BenchSetupException bench => (bench.Message, ExitCodes.Failure),
         KeyFileException or StorageException or FormatException => (e.Message, ExitCodes.Failure),
         OperationCanceledException => ("cancelled.", ExitCodes.Failure),
         IOException or UnauthorizedAccessException => (e.Message, ExitCodes.Failure),

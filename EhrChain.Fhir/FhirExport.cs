@@ -1,5 +1,5 @@
 using System.Text;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Core.Wire;
 using Model = Hl7.Fhir.Model;
 

@@ -1,4 +1,4 @@
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Core.Wire;
 using Model = Hl7.Fhir.Model;
 

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using EhrChain.Cli.Cluster;
 using EhrChain.Cli.Output;
+using EhrChain.Client.Session;
+using EhrChain.Node.Network;
 
 namespace EhrChain.Cli.Commands;
 
@@ -11,7 +12,7 @@ namespace EhrChain.Cli.Commands;
 /// </summary>
 internal static class ClusterCommand
 {
-    public const string DefaultDirectory = ".cluster";
+    public const string DefaultDirectory = NetworkEscrow.LocalClusterDirectory;
 
     public static Command Create(GlobalOptions global)
     {
@@ -22,7 +23,7 @@ internal static class ClusterCommand
         {
             var cli = global.Output(parse);
             var dir = parse.GetRequiredValue(directory).FullName;
-            await using var cluster = await StartAsync(dir, parse.GetValue(nodes), parse.GetValue(global.Timeout), cli, cancellationToken).ConfigureAwait(false);
+            await using var cluster = await LocalCluster.StartAsync(dir, parse.GetValue(nodes), parse.GetValue(global.Timeout), cli.Say, cancellationToken).ConfigureAwait(false);
             cli.Result(
                 new JsonObject
                 {
@@ -50,27 +51,5 @@ internal static class ClusterCommand
             return ExitCodes.Success;
         });
         return new Command("cluster", "Run a local cluster.") { up };
-    }
-
-    /// <summary>Lays out the network when <paramref name="directory"/> has none, then starts and health-checks every node.</summary>
-    public static async Task<LocalCluster> StartAsync(string directory, int validators, TimeSpan timeout, CliOutput cli, CancellationToken cancellationToken,
-        int clientPort = 7000, int peerPort = 7100)
-    {
-        if (!File.Exists(Path.Combine(directory, "genesis.json")))
-        {
-            new NetworkLayout(directory, validators, "ehrchain-local", "admin", clientPort, peerPort, [], "127.0.0.1", samePorts: false).Write();
-            cli.Say($"Created a {validators}-node network in {directory}.");
-        }
-        var cluster = new LocalCluster(directory, ClusterNode.ReadAll(directory));
-        try
-        {
-            await cluster.StartAsync(timeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await cluster.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        return cluster;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using EhrChain.Cli.Output;
+using EhrChain.Node.Network;
 
 namespace EhrChain.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using EhrChain.Cli.Client;
 using EhrChain.Cli.Output;
+using EhrChain.Client.Session;
 
 namespace EhrChain.Cli.Commands;
 

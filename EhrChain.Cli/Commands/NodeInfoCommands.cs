@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using EhrChain.Cli.Client;
 using EhrChain.Cli.Commands.Query;
 using EhrChain.Cli.Output;
+using EhrChain.Client.Session;
 using EhrChain.Node.Api;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -63,7 +64,7 @@ internal static class NodeInfoCommands
             }
             catch (RpcException e)
             {
-                throw RpcErrors.Describe(e, node.Address);
+                throw CliRpcErrors.Describe(e, node.Address);
             }
         });
         return command;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using EhrChain.Cli.Client;
 using EhrChain.Cli.Local;
 using EhrChain.Cli.Output;
+using EhrChain.Client.Session;
 using EhrChain.Core.Keys;
 using Grpc.Core;
 
@@ -38,7 +39,7 @@ internal sealed class SessionCommands(GlobalOptions global)
         }
         catch (RpcException e)
         {
-            throw RpcErrors.Describe(e, node.Address);
+            throw CliRpcErrors.Describe(e, node.Address);
         }
     }
 }

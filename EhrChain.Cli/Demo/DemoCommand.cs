@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using EhrChain.Cli.Cluster;
 using EhrChain.Cli.Commands;
 using EhrChain.Cli.Output;
 using EhrChain.Core.Keys;
+using EhrChain.Node.Network;
 
 namespace EhrChain.Cli.Demo;
 
@@ -38,7 +38,7 @@ internal static class DemoCommand
                     }
                     catch (Grpc.Core.RpcException e)
                     {
-                        throw Client.RpcErrors.Describe(e, cluster.Nodes[0].ClientAddress);
+                        throw Client.CliRpcErrors.Describe(e, cluster.Nodes[0].ClientAddress);
                     }
                     cli.Say("");
                     cli.Say("Stopping the nodes ...");

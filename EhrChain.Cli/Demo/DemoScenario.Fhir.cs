@@ -1,4 +1,4 @@
-using EhrChain.Cli.Client;
+using EhrChain.Client.Session;
 using EhrChain.Core.Wire;
 using EhrChain.Fhir;
 using Model = Hl7.Fhir.Model;

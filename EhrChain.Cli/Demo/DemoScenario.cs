@@ -1,6 +1,6 @@
-using EhrChain.Cli.Client;
 using EhrChain.Cli.Local;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
+using EhrChain.Client.Session;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
 using EhrChain.Node.Api;

@@ -1,4 +1,4 @@
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;

@@ -1,3 +1,4 @@
+using EhrChain.Client.Session;
 using EhrChain.Consensus;
 using EhrChain.Contracts.Queries;
 using EhrChain.Core.Chain;
@@ -38,7 +39,7 @@ public sealed partial class LedgerService(
     /// example its own write, committed through another node) and wants this node to have it too
     /// before judging or reading anything.
     /// </summary>
-    public const string AfterHeightHeader = "ehrchain-after-height";
+    public const string AfterHeightHeader = ConsistencyToken.Header;
 
     public override async Task<SubmitResponse> Submit(SubmitRequest request, ServerCallContext context)
     {

@@ -1,5 +1,4 @@
 using EhrChain.Consensus;
-using EhrChain.Contracts.Client;
 using EhrChain.Contracts.State;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Keys;

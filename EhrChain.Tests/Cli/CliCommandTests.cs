@@ -223,7 +223,7 @@ public sealed class CliCommandTests
         string data;
         await using (var cluster = await TestCluster.StartAsync())
         {
-            using var admin = await EhrChain.Cli.Client.LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+            using var admin = await EhrChain.Client.Session.LedgerSession.OpenAsync(cluster.Addresses[0], cluster.Admin, TimeSpan.FromSeconds(30), null, CancellationToken.None);
             for (var i = 0; i < 4; i++)
             {
                 await admin.SubmitAsync(admin.Client.AddParticipant(KeyFile.Generate($"pat-{i}", KeyRole.Patient), new Profile { Name = "P" }), wait: true, CancellationToken.None);

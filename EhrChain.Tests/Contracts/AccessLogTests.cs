@@ -97,7 +97,7 @@ public sealed class AccessLogTests
     {
         var admin = ReadBy(_net.Admin, _aliceRecord);
         var stranger = ReadBy(_drEve, _aliceRecord);
-        var missing = ReadBy(_alice, new TestRecord(_alice, EhrChain.Contracts.Client.RecordKeyRing.FromKey("rec-none", 0, new byte[32])));
+        var missing = ReadBy(_alice, new TestRecord(_alice, EhrChain.Client.RecordKeyRing.FromKey("rec-none", 0, new byte[32])));
 
         using (Assert.EnterMultipleScope())
         {
@@ -125,7 +125,7 @@ public sealed class AccessLogTests
         var outsiderEntry = entry.Clone();
         outsiderEntry.NodeId = "outsider";
         var byOutsider = _net.CommitOne(LogBy("outsider", outsiderEntry));
-        var forger = new EhrChain.Contracts.Client.EhrClient(KeyFile.Generate("node-1", KeyRole.Validator), TestNetwork.ChainId, _net.Clock);
+        var forger = new EhrChain.Client.EhrClient(KeyFile.Generate("node-1", KeyRole.Validator), TestNetwork.ChainId, _net.Clock);
         var forged = _net.CommitOne(forger.Sign(p => p.RecordAccessLog = new RecordAccessLog { Entries = { entry } }));
 
         using (Assert.EnterMultipleScope())
@@ -304,7 +304,7 @@ public sealed class AccessLogTests
     {
         var block = _net.Commit(LogBy("node-1", ReadBy(_drBob, _aliceRecord)!));
 
-        bool Sees(EhrChain.Contracts.Client.EhrClient client)
+        bool Sees(EhrChain.Client.EhrClient client)
         {
             using var view = _net.Store.OpenView();
             var reader = ChainReaderVerifier.Verify(view, _net.Genesis, client.Read(new ReadQuery { GetBlock = new GetBlockQuery { Height = block.Header.Height } }), _net.Clock.GetUtcNow()).Value!;

@@ -1,4 +1,4 @@
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Contracts.Queries;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;

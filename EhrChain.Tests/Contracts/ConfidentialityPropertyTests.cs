@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Contracts.State;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
@@ -246,7 +246,7 @@ public sealed class ConfidentialityPropertyTests
             try
             {
                 var key = SealedBox.Open(reader.Keys.Encryption, sealedKey.SealedKey.Span);
-                ContentCipher.Decrypt(key, entry.Ciphertext.Span, EhrChain.Contracts.EntryBinding.AssociatedData(entry.RecordId, entry.Kind, entry.AuthorId, entry.KeyEpoch));
+                ContentCipher.Decrypt(key, entry.Ciphertext.Span, EhrChain.Client.EntryBinding.AssociatedData(entry.RecordId, entry.Kind, entry.AuthorId, entry.KeyEpoch));
                 return true;
             }
             catch (CryptographicException)

@@ -31,7 +31,7 @@ public sealed class DeterminismTests
     private static ByteString[] OneBatchOfEverything(KeyFile adminKeys)
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestNetwork.Start);
-        Actor Make(KeyFile keys) => new(keys, new EhrChain.Contracts.Client.EhrClient(keys, TestNetwork.ChainId, clock));
+        Actor Make(KeyFile keys) => new(keys, new EhrChain.Client.EhrClient(keys, TestNetwork.ChainId, clock));
         var admin = Make(adminKeys);
         var alice = Make(KeyFile.Generate("alice", KeyRole.Patient));
         var drBob = Make(KeyFile.Generate("dr-bob", KeyRole.Doctor));

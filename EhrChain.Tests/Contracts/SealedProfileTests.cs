@@ -1,5 +1,5 @@
 using System.Text;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Contracts.Execution;
 using EhrChain.Contracts.State;
 using EhrChain.Core.Crypto;

@@ -69,7 +69,7 @@ public sealed class ValidatorChangeTests
     {
         using var chain = new ValidatorNetwork(4);
         var change = ValidatorNetwork.Adding(chain.NewNode("node-new"));
-        var forger = new EhrChain.Contracts.Client.EhrClient(KeyFile.Generate("node-1", KeyRole.Validator), TestNetwork.ChainId, chain.Net.Clock);
+        var forger = new EhrChain.Client.EhrClient(KeyFile.Generate("node-1", KeyRole.Validator), TestNetwork.ChainId, chain.Net.Clock);
 
         var result = chain.Net.CommitOne(forger.VoteValidatorChange(change));
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using EhrChain.Cli;
-using EhrChain.Cli.Cluster;
+using EhrChain.Node.Network;
 
 namespace EhrChain.Tests.Crash;
 

@@ -1,12 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using EhrChain.Cli.Client;
-using EhrChain.Cli.Cluster;
-using EhrChain.Cli.Commands;
+using EhrChain.Client.Session;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
 using EhrChain.Node.Api;
+using EhrChain.Node.Network;
 using EhrChain.Storage.Rocks;
 using EhrChain.Storage.Verification;
 using EhrChain.Tests.Support;

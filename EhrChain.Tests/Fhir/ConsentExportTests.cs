@@ -83,7 +83,7 @@ public sealed class ConsentExportTests
             Grant(LabId, ParticipantRole.Laboratory, Permission.ReadWrite, expires: null, revoked: null),
             Grant(DoctorId, ParticipantRole.Doctor, Permission.ReadWrite, Expires, revoked: Now.AddDays(-1)),
         };
-        var entry = new EhrChain.Contracts.Client.DecryptedEntry(new RecordEntry { RecordId = RecordId, Index = 0, Kind = EntryKind.Note, AuthorId = OwnerId }, "hello"u8.ToArray(), null);
+        var entry = new EhrChain.Client.DecryptedEntry(new RecordEntry { RecordId = RecordId, Index = 0, Kind = EntryKind.Note, AuthorId = OwnerId }, "hello"u8.ToArray(), null);
 
         var export = FhirExport.Build(new MedicalRecord { Id = RecordId, OwnerId = OwnerId }, [entry], grants, Now);
 

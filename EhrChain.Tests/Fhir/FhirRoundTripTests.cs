@@ -1,5 +1,4 @@
-using EhrChain.Contracts;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
 using EhrChain.Fhir;

@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using EhrChain.Client;
 using EhrChain.Consensus;
 using EhrChain.Contracts.Chain;
-using EhrChain.Contracts.Client;
 using EhrChain.Contracts.Queries;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;

@@ -1,5 +1,5 @@
 using System.Net;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;

@@ -1,5 +1,5 @@
-using EhrChain.Cli.Client;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
+using EhrChain.Client.Session;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;

@@ -2,10 +2,10 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using EhrChain.Cli.Client;
-using EhrChain.Cli.Commands;
+using EhrChain.Client.Session;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
+using EhrChain.Node.Network;
 
 namespace EhrChain.Tests.Integration;
 

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using EhrChain.Cli.Client;
+using EhrChain.Client;
+using EhrChain.Client.Session;
 using EhrChain.Consensus;
-using EhrChain.Contracts.Client;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;

@@ -1,5 +1,5 @@
-using EhrChain.Cli.Client;
 using EhrChain.Cli.Demo;
+using EhrChain.Client.Session;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
 using EhrChain.Node.Api;

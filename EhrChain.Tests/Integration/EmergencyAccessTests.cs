@@ -1,6 +1,6 @@
 using System.Text;
-using EhrChain.Cli.Client;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
+using EhrChain.Client.Session;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
 using Grpc.Core;

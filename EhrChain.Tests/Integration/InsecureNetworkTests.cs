@@ -1,4 +1,4 @@
-using EhrChain.Cli.Client;
+using EhrChain.Client.Session;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;

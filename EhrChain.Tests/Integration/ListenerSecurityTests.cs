@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EhrChain.Cli.Client;
-using EhrChain.Cli.Commands;
+using EhrChain.Client.Session;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Node.Api;
+using EhrChain.Node.Network;
 using EhrChain.Node.Peers;
 using EhrChain.Tests.Support;
 using Grpc.Core;
@@ -222,7 +223,7 @@ public sealed class ListenerSecurityTests
         {
             Assert.That(error.StatusCode, Is.AnyOf(StatusCode.Unavailable, StatusCode.Internal));
             Assert.That(error.Status.DebugException?.ToString(), Does.Contain("AuthenticationException"));
-            Assert.That(RpcErrors.Describe(error, _cluster.Addresses[0].Address).Message, Does.Contain("TLS handshake"));
+            Assert.That(CliRpcErrors.Describe(error, _cluster.Addresses[0].Address).Message, Does.Contain("TLS handshake"));
         }
     }
 
@@ -236,7 +237,7 @@ public sealed class ListenerSecurityTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(error.StatusCode, Is.EqualTo(StatusCode.Unavailable));
-            Assert.That(RpcErrors.Describe(error, _cluster.Addresses[0].Address).Message, Does.Contain("drop --insecure"));
+            Assert.That(CliRpcErrors.Describe(error, _cluster.Addresses[0].Address).Message, Does.Contain("drop --insecure"));
         }
     }
 }

@@ -1,10 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
-using EhrChain.Cli.Client;
-using EhrChain.Cli.Cluster;
-using EhrChain.Cli.Commands;
+using EhrChain.Client.Session;
 using EhrChain.Core.Keys;
 using EhrChain.Node.Api;
 using EhrChain.Node.Hosting;
+using EhrChain.Node.Network;
 using EhrChain.Tests.Support;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;

@@ -1,4 +1,4 @@
-using EhrChain.Cli.Client;
+using EhrChain.Client.Session;
 using EhrChain.Node.Chain;
 using EhrChain.Storage.Rocks;
 using EhrChain.Storage.Verification;

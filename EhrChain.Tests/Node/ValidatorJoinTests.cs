@@ -1,4 +1,4 @@
-using EhrChain.Cli.Client;
+using EhrChain.Client.Session;
 using EhrChain.Consensus;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;

@@ -33,7 +33,7 @@ internal static class PrescriptionQuery
         return command;
     }
 
-    private static string Open(Contracts.Client.EhrClient client, Core.Wire.PrescriptionShare share)
+    private static string Open(EhrChain.Client.EhrClient client, Core.Wire.PrescriptionShare share)
     {
         try
         {

@@ -4,6 +4,7 @@ using EhrChain.Cli.Client;
 using EhrChain.Cli.Commands.Tx;
 using EhrChain.Cli.Local;
 using EhrChain.Cli.Output;
+using EhrChain.Client.Session;
 using EhrChain.Consensus;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Wire;
@@ -98,7 +99,7 @@ internal static class QueryCommand
             var view = await s.RecordAsync(Resolve(parse.GetRequiredValue(id)), ct).ConfigureAwait(false);
             // A break-glass doctor holds no sealed key: the keys are the trustees' released shares, combined here.
             var keys = view.ReaderKeys.Count != 0 ? s.Client.OpenKeys(view) : await s.EmergencyKeysAsync(view.Record.Id, ct).ConfigureAwait(false);
-            var entries = keys is null ? [] : view.Entries.Select(e => EhrChain.Contracts.Client.EhrClient.Decrypt(keys, e)).ToList();
+            var entries = keys is null ? [] : view.Entries.Select(e => EhrChain.Client.EhrClient.Decrypt(keys, e)).ToList();
             var json = ToJson(view.Record);
             json["entries"] = new JsonArray(entries.Select(e => (JsonNode)new JsonObject
             {
@@ -347,7 +348,7 @@ internal static class QueryCommand
         }
         catch (RpcException e)
         {
-            throw RpcErrors.Describe(e, node.Address);
+            throw CliRpcErrors.Describe(e, node.Address);
         }
     }
 }

@@ -28,7 +28,7 @@ internal static class FhirExportCommand
             var grants = await s.GrantsAsync(recordId, ct).ConfigureAwait(false);
             // With no key at all (an Admin sees metadata only) every entry counts as unreadable.
             var entries = view.ReaderKeys.Count == 0
-                ? view.Entries.Select(e => new Contracts.Client.DecryptedEntry(e, null, "no key")).ToList()
+                ? view.Entries.Select(e => new EhrChain.Client.DecryptedEntry(e, null, "no key")).ToList()
                 : s.Client.Decrypt(view);
             var export = FhirExport.Build(view.Record, entries, grants.Grants, DateTimeOffset.UtcNow);
             var json = FhirJson.ToText(export.Bundle, pretty: true);

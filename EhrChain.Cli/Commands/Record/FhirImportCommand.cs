@@ -4,7 +4,8 @@ using EhrChain.Cli.Client;
 using EhrChain.Cli.Commands.Tx;
 using EhrChain.Cli.Local;
 using EhrChain.Cli.Output;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
+using EhrChain.Client.Session;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
 using EhrChain.Fhir;
@@ -96,7 +97,7 @@ internal static class FhirImportCommand
             catch (RpcException e) when (i > 0)
             {
                 // The earlier transactions stay (appends are final): say how far the import got.
-                var refusal = RpcErrors.Describe(e, node);
+                var refusal = CliRpcErrors.Describe(e, node);
                 throw new CliException($"{refusal.Message} (transaction {i + 1} of {plan.Transactions.Count}; the {i} before it were committed, {Count(plan, i)} entries)")
                 {
                     ExitCode = refusal.ExitCode,

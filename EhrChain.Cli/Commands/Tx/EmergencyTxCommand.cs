@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using EhrChain.Cli.Client;
 using EhrChain.Cli.Local;
 using EhrChain.Cli.Output;
+using EhrChain.Client.Session;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;

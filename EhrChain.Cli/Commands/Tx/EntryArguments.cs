@@ -1,5 +1,5 @@
 using EhrChain.Cli.Output;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Core.Wire;
 
 namespace EhrChain.Cli.Commands.Tx;

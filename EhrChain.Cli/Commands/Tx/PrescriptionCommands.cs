@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using EhrChain.Cli.Client;
 using EhrChain.Cli.Local;
+using EhrChain.Client.Session;
 using EhrChain.Core.Wire;
 using Google.Protobuf;
 using Grpc.Core;
@@ -49,7 +49,7 @@ internal static class PrescriptionCommands
     /// instead, so that the user hears the node's verdict on the share itself.
     /// </summary>
     private static async Task<(SignedTransaction Tx, bool Probe)> ShareTransactionAsync(
-        LedgerSession s, string recordId, uint index, Contracts.Client.KeyHolder pharmacist, CancellationToken ct)
+        LedgerSession s, string recordId, uint index, EhrChain.Client.KeyHolder pharmacist, CancellationToken ct)
     {
         try
         {

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using EhrChain.Cli.Client;
 using EhrChain.Cli.Output;
+using EhrChain.Client.Session;
 using EhrChain.Core.Wire;
 
 namespace EhrChain.Cli.Commands.Tx;

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using EhrChain.Cli.Client;
 using EhrChain.Cli.Local;
 using EhrChain.Cli.Output;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
+using EhrChain.Client.Session;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;

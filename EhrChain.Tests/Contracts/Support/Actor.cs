@@ -1,4 +1,4 @@
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Core.Keys;
 
 namespace EhrChain.Tests.Contracts.Support;

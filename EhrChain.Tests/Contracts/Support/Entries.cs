@@ -1,5 +1,5 @@
 using System.Text;
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Core.Wire;
 
 namespace EhrChain.Tests.Contracts.Support;

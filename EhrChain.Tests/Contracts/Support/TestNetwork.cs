@@ -1,5 +1,5 @@
+using EhrChain.Client;
 using EhrChain.Contracts.Chain;
-using EhrChain.Contracts.Client;
 using EhrChain.Contracts.Execution;
 using EhrChain.Contracts.Queries;
 using EhrChain.Contracts.State;
@@ -8,6 +8,7 @@ using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
+using EhrChain.Node.Emergency;
 using EhrChain.Storage;
 using EhrChain.Storage.Memory;
 using EhrChain.Storage.Rocks;

@@ -1,4 +1,4 @@
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 
 namespace EhrChain.Tests.Contracts.Support;
 

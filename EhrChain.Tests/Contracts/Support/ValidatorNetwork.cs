@@ -1,4 +1,4 @@
-using EhrChain.Contracts.Client;
+using EhrChain.Client;
 using EhrChain.Contracts.Membership;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Genesis;

@@ -1,6 +1,0 @@
-using EhrChain.Core.Wire;
-
-namespace EhrChain.Contracts.Client;
-
-/// <summary>An entry before encryption: its kind and its content in clear.</summary>
-public sealed record PlainEntry(EntryKind Kind, byte[] Content);
