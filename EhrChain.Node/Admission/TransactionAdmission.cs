@@ -3,8 +3,8 @@ using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Wire;
-using EhrChain.Node.Api;
 using EhrChain.Node.Configuration;
+using EhrChain.Node.Errors;
 using EhrChain.Storage;
 using Grpc.Core;
 

@@ -1,3 +1,4 @@
+using EhrChain.Node.Errors;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;

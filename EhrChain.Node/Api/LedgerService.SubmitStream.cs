@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using EhrChain.Core.Chain;
+using EhrChain.Node.Errors;
 using Grpc.Core;
 
 namespace EhrChain.Node.Api;

@@ -8,6 +8,7 @@ using EhrChain.Core.Wire;
 using EhrChain.Node.Admission;
 using EhrChain.Node.Chain;
 using EhrChain.Node.Configuration;
+using EhrChain.Node.Errors;
 using EhrChain.Node.Events;
 using EhrChain.Node.Metrics;
 using EhrChain.Node.Peers;

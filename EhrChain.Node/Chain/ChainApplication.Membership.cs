@@ -3,7 +3,7 @@ using EhrChain.Contracts.Membership;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Wire;
-using EhrChain.Node.Peers;
+using EhrChain.Node.Validators;
 
 namespace EhrChain.Node.Chain;
 

@@ -5,6 +5,7 @@ using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Wire;
+using EhrChain.Node.Errors;
 using EhrChain.Node.Events;
 using EhrChain.Node.Metrics;
 using EhrChain.Storage;
@@ -89,7 +90,7 @@ public sealed partial class ChainApplication : IConsensusApplication
             }
             else
             {
-                _metrics.Rejected.WithLabels("execution", Api.ApiErrors.ForResult(result.Code).Reason).Inc();
+                _metrics.Rejected.WithLabels("execution", ApiErrors.ForResult(result.Code).Reason).Inc();
             }
         }
         _admissions.Committed(commit.TxIds, _metrics.CommitLatency);

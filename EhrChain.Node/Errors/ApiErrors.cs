@@ -4,7 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 
-namespace EhrChain.Node.Api;
+namespace EhrChain.Node.Errors;
 
 /// <summary>
 /// gRPC errors with google.rpc details: an ErrorInfo whose reason a program can switch on

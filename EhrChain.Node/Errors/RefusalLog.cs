@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace EhrChain.Node.Api;
+namespace EhrChain.Node.Errors;
 
 /// <summary>
 /// One warning line per kind of client or peer mistake per interval, with the count of those it did

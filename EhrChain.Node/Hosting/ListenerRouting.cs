@@ -1,4 +1,5 @@
 using EhrChain.Node.Api;
+using EhrChain.Node.Errors;
 using Grpc.Core;
 
 namespace EhrChain.Node.Hosting;

@@ -4,7 +4,8 @@ using System.Text;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
-using EhrChain.Node.Api;
+using EhrChain.Node.Errors;
+using EhrChain.Node.Validators;
 using Google.Protobuf;
 
 namespace EhrChain.Node.Peers;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
-using EhrChain.Node.Api;
 using EhrChain.Node.Tls;
 using Grpc.Core;
 using Grpc.Net.Client;

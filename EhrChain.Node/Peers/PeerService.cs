@@ -1,7 +1,8 @@
 using EhrChain.Core.Genesis;
-using EhrChain.Node.Api;
 using EhrChain.Node.Configuration;
+using EhrChain.Node.Errors;
 using EhrChain.Node.Tls;
+using EhrChain.Node.Validators;
 using Grpc.Core;
 
 namespace EhrChain.Node.Peers;

@@ -1,6 +1,7 @@
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Node.Tls;
+using EhrChain.Node.Validators;
 
 namespace EhrChain.Node.Peers;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using EhrChain.Node.Api;
 
 namespace EhrChain.Node.Peers;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using EhrChain.Node.Api;
+using EhrChain.Node.Errors;
 
 namespace EhrChain.Node.Tls;
 

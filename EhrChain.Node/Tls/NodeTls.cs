@@ -1,8 +1,8 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using EhrChain.Node.Api;
-using EhrChain.Node.Peers;
+using EhrChain.Node.Errors;
+using EhrChain.Node.Validators;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace EhrChain.Node.Tls;

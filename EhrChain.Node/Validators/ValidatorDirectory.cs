@@ -1,6 +1,6 @@
 using EhrChain.Core.Genesis;
 
-namespace EhrChain.Node.Peers;
+namespace EhrChain.Node.Validators;
 
 /// <summary>
 /// The validators this node talks to: the genesis validators at first, then whoever the chain's

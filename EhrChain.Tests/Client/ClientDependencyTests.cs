@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Xml.Linq;
 using EhrChain.Client;
+using EhrChain.Tests.Support;
 
 namespace EhrChain.Tests.Client;
 
@@ -21,7 +22,7 @@ public sealed class ClientDependencyTests
     [Test]
     public void The_client_project_references_only_core_and_client_packages()
     {
-        var project = XDocument.Load(Path.Combine(RepositoryRoot(), "EhrChain.Client", "EhrChain.Client.csproj"));
+        var project = XDocument.Load(Path.Combine(RepositoryFiles.Root(), "EhrChain.Client", "EhrChain.Client.csproj"));
         var projects = project.Descendants("ProjectReference").Select(r => Path.GetFileNameWithoutExtension((string)r.Attribute("Include")!)).ToList();
         var packages = project.Descendants("PackageReference").Select(r => (string)r.Attribute("Include")!).ToList();
 
@@ -67,16 +68,5 @@ public sealed class ClientDependencyTests
             }
         }
         return seen;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "EhrChain.sln")))
-        {
-            directory = directory.Parent;
-        }
-        Assert.That(directory, Is.Not.Null, "the repository root");
-        return directory!.FullName;
     }
 }

@@ -4,6 +4,7 @@ using EhrChain.Core.Crypto;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
 using EhrChain.Node.Api;
+using EhrChain.Node.Errors;
 using Google.Protobuf;
 using Grpc.Core;
 

@@ -2,7 +2,6 @@ using EhrChain.Client.Session;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;
-using EhrChain.Node.Api;
 using EhrChain.Node.Peers;
 using Grpc.Core;
 

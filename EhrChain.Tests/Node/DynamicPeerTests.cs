@@ -1,7 +1,7 @@
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
-using EhrChain.Node.Api;
 using EhrChain.Node.Peers;
+using EhrChain.Node.Validators;
 using EhrChain.Tests.Integration;
 using Grpc.Core;
 

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using EhrChain.Node.Api;
+using EhrChain.Node.Errors;
 using EhrChain.Tests.Support;
 using Google.Protobuf;
 using Grpc.Core;

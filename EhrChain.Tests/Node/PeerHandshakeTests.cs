@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
-using EhrChain.Node.Api;
 using EhrChain.Node.Peers;
+using EhrChain.Node.Validators;
 using Google.Protobuf;
 using Microsoft.Extensions.Time.Testing;
 

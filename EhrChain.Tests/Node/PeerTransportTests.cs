@@ -1,6 +1,7 @@
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Node.Peers;
+using EhrChain.Node.Validators;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EhrChain.Tests.Node;
