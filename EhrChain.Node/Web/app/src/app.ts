@@ -46,6 +46,8 @@ const recentBlocks: BlockEvent[] = [];
 const heights: { at: number; height: bigint }[] = [];
 let refreshTimer: number | undefined;
 let statusTimer: number | undefined;
+/** Counts redraws: one that finishes after a newer one began (a sign-out during a refresh) is dropped. */
+let renderGeneration = 0;
 
 function showError(message: string) {
   const box = $("error");
@@ -378,15 +380,14 @@ async function networkView(): Promise<HTMLElement> {
 }
 
 async function render() {
+  const generation = ++renderGeneration;
   const app = $("app");
-  // Keep what the user is typing across a redraw (live updates redraw the view).
-  const kept = new Map<string, string>();
-  app.querySelectorAll<HTMLInputElement | HTMLSelectElement>("[data-keep]").forEach((input) => kept.set(input.id, input.value));
-  const focused = document.activeElement?.id;
-
-  $("who").replaceChildren(...(session
-    ? [el("span", { id: "signed-in-as" }, `${session.id} (${session.role})`), signOutButton()]
-    : []));
+  // Redrawn only when who is signed in changes, so a click on Sign out never meets a replaced button.
+  const who = session ? `${session.id} (${session.role})` : "";
+  if ($("who").getAttribute("data-who") !== who) {
+    $("who").setAttribute("data-who", who);
+    $("who").replaceChildren(...(session ? [el("span", { id: "signed-in-as" }, who), signOutButton()] : []));
+  }
   $("nav-records").hidden = !session || (session.role !== "patient" && session.role !== "doctor" && session.role !== "laboratory");
   $("nav-signin").hidden = session !== null;
   document.querySelectorAll("nav button").forEach((b) => b.classList.toggle("current", b.getAttribute("data-view") === view));
@@ -400,6 +401,11 @@ async function render() {
   } catch (error) {
     content = el("p", { class: "refusal" }, describe(error));
   }
+  if (generation !== renderGeneration) return;
+  // Keep what the user is typing across a redraw (live updates redraw the view).
+  const kept = new Map<string, string>();
+  app.querySelectorAll<HTMLInputElement | HTMLSelectElement>("[data-keep]").forEach((input) => kept.set(input.id, input.value));
+  const focused = document.activeElement?.id;
   app.replaceChildren(content);
   if (view === "network") {
     renderBlocks();
