@@ -141,6 +141,8 @@ public sealed class WebPageTests
             Assert.That(Encoding.UTF8.GetString(entries[1].Content!), Is.EqualTo("Stable angina"));
         }
 
+        await AssertThePageSignedAsTheClientLibraryDoesAsync(patient);
+
         // The patient sees the diagnosis, and a note the doctor writes meanwhile arrives live (Subscribe), without a reload.
         await browser.SignOutAsync();
         await browser.SignInAsync(page, PatientKeyFile);
@@ -208,6 +210,57 @@ public sealed class WebPageTests
     }
 
     /// <summary>
+    /// The grant the page signed and the read requests it signed for the doctor (kept by the
+    /// access log exactly as the node received them) verify with the signers' keys in their
+    /// domains, and carry what EhrClient puts in them.
+    /// </summary>
+    private async Task AssertThePageSignedAsTheClientLibraryDoesAsync(LedgerSession patient)
+    {
+        var chainId = GenesisFile.Load(_cluster.GenesisPath).ChainId;
+        var granted = (await patient.HistoryAsync(_recordId, CancellationToken.None)).Changes.Single(c => c.Kind == ChangeKind.AccessGranted);
+        var signed = SignedTransaction.Parser.ParseFrom((await TransactionAsValidatorAsync(Convert.ToHexStringLower(granted.TxId.Span))).Transaction);
+        var payload = TransactionPayload.Parser.ParseFrom(signed.Payload);
+
+        var deadline = DateTime.UtcNow + Timeout;
+        AccessLogRecord? doctorsRead;
+        while ((doctorsRead = (await patient.AccessLogAsync(_recordId, CancellationToken.None)).Records.FirstOrDefault(r => r.Entry.ReaderId == _doctor.Id)) is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.That(doctorsRead, Is.Not.Null, "the doctor's reads through the page reached the access log");
+        var readRequest = SignedReadRequest.Parser.ParseFrom(doctorsRead!.Entry.ReadRequest);
+        var read = ReadRequest.Parser.ParseFrom(readRequest.Request);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(_patient.Signing.PublicKey.Verify(SigningDomain.Transaction, signed.Payload.Span, signed.Signature.Span), Is.True);
+            Assert.That(payload.ChainId, Is.EqualTo(chainId));
+            Assert.That(payload.SignerId, Is.EqualTo(_patient.Id));
+            Assert.That(payload.Nonce, Is.Not.Zero);
+            Assert.That(DateTimeOffset.FromUnixTimeMilliseconds(payload.CreatedUnixMs), Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(1)));
+            Assert.That(payload.GrantAccess.DoctorId, Is.EqualTo(_doctor.Id));
+            Assert.That(payload.GrantAccess.SealedKeys.Select(k => k.Epoch), Is.EqualTo(new uint[] { 0 }));
+            Assert.That(payload.GrantAccess.ProfileKey.ReaderId, Is.EqualTo(_doctor.Id));
+
+            Assert.That(_doctor.Signing.PublicKey.Verify(SigningDomain.ReadRequest, readRequest.Request.Span, readRequest.Signature.Span), Is.True);
+            Assert.That(_doctor.Signing.PublicKey.Verify(SigningDomain.Transaction, readRequest.Request.Span, readRequest.Signature.Span), Is.False, "a read request's signature is no transaction's");
+            Assert.That(read.ChainId, Is.EqualTo(chainId));
+            Assert.That(read.ReaderId, Is.EqualTo(_doctor.Id));
+            Assert.That(read.Query.GetRecord.RecordId, Is.EqualTo(_recordId));
+            Assert.That(read.Nonce, Is.Not.Zero);
+        }
+    }
+
+    private async Task<TransactionReceipt> TransactionAsValidatorAsync(string txId)
+    {
+        var validator = new EhrClient(_cluster.ValidatorKey(0), GenesisFile.Load(_cluster.GenesisPath).ChainId, TimeProvider.System);
+        return await _cluster.Client(0).GetTransactionAsync(new GetTransactionRequest
+        {
+            TxId = txId,
+            Auth = validator.Read(new ReadQuery { GetTransaction = new GetTransactionQuery { TxId = txId } }),
+        });
+    }
+
+    /// <summary>
     /// The revocation the page made carries the next epoch's key split among the genesis trustees:
     /// any two of their shares, opened with their keys, give the key the patient now holds.
     /// </summary>
@@ -215,13 +268,7 @@ public sealed class WebPageTests
     {
         var revocation = (await patient.HistoryAsync(_recordId, CancellationToken.None)).Changes.Last(c => c.Kind == ChangeKind.AccessRevoked);
         var genesis = GenesisFile.Load(_cluster.GenesisPath);
-        var validator = new EhrClient(_cluster.ValidatorKey(0), genesis.ChainId, TimeProvider.System);
-        var txId = Convert.ToHexStringLower(revocation.TxId.Span);
-        var receipt = await _cluster.Client(0).GetTransactionAsync(new GetTransactionRequest
-        {
-            TxId = txId,
-            Auth = validator.Read(new ReadQuery { GetTransaction = new GetTransactionQuery { TxId = txId } }),
-        });
+        var receipt = await TransactionAsValidatorAsync(Convert.ToHexStringLower(revocation.TxId.Span));
         var payload = TransactionPayload.Parser.ParseFrom(SignedTransaction.Parser.ParseFrom(receipt.Transaction).Payload);
         var trustees = genesis.Emergency!.Trustees;
         var shares = payload.RevokeAccess.EscrowShares
