@@ -148,6 +148,7 @@ internal sealed class BrowserSession : IAsyncDisposable
 
     public async Task TypeAsync(string selector, string text)
     {
+        await Page.WaitForSelectorAsync(selector);
         await Page.EvaluateFunctionAsync("selector => { document.querySelector(selector).value = ''; }", selector);
         await Page.TypeAsync(selector, text);
     }

@@ -209,6 +209,54 @@ public sealed class WebPageTests
         Assert.That(browser.ConsoleErrors, Is.Empty);
     }
 
+    [Test]
+    public async Task Every_failure_shows_its_reason_in_the_page()
+    {
+        await using var browser = await BrowserSession.LaunchAsync(nameof(Every_failure_shows_its_reason_in_the_page));
+        await browser.ScreenshotOnFailureAsync(async () =>
+        {
+            var page = _cluster.WebUri(0);
+            var stranger = KeyFile.Generate("p-1234567890abcdef1234", KeyRole.Patient);
+            var strangerFile = Path.Combine(_keys.Path, "stranger.key.json");
+            stranger.Save(strangerFile);
+            var notAKeyFile = Path.Combine(_keys.Path, "notes.json");
+            await File.WriteAllTextAsync(notAKeyFile, "{\"hello\": 1}");
+
+            Assert.That(await SignInErrorAsync(browser, page, DoctorKeyFile, "wrong passphrase"), Is.EqualTo("wrong passphrase (or the file was altered)."));
+            Assert.That(await SignInErrorAsync(browser, page, DoctorKeyFile, null), Is.EqualTo("this key file is encrypted: enter its passphrase."));
+            Assert.That(await SignInErrorAsync(browser, page, notAKeyFile, null), Is.EqualTo("this is not a version 1 key file."));
+            // The node's own verdict on a key it does not know, with its reason.
+            Assert.That(await SignInErrorAsync(browser, page, strangerFile, null), Does.StartWith("INVALID_READ_REQUEST: "));
+            await browser.ScreenshotAsync("unknown-participant-refused");
+
+            // A grant to someone who is not enrolled is refused by the node, and the page says so.
+            await browser.SignInAsync(page, PatientKeyFile);
+            await browser.TypeAsync($"{Record} .grant-grantee", "p-ffffffffffffffffffff");
+            await browser.ClickAsync($"{Record} .grant-button");
+            Assert.That(await browser.ExpectErrorAsync(), Does.StartWith("NOT_FOUND: "));
+            // And the page's own check of the input, before anything is signed.
+            await browser.TypeAsync($"{Record} .grant-grantee", _doctor.Id);
+            await browser.TypeAsync($"{Record} .grant-days", "0");
+            await browser.ClickAsync($"{Record} .grant-button");
+            Assert.That(await browser.ExpectErrorAsync(), Does.StartWith("The expiry is a whole number of days"));
+            await browser.ScreenshotAsync("grant-refused");
+            Assert.That(browser.ConsoleErrors, Is.Empty);
+        });
+    }
+
+    private static async Task<string> SignInErrorAsync(BrowserSession browser, Uri page, string keyFile, string? passphrase)
+    {
+        await browser.Page.GoToAsync(page.ToString());
+        var input = await browser.Page.WaitForSelectorAsync("#keyfile");
+        await input.UploadFileAsync(keyFile);
+        if (passphrase is not null)
+        {
+            await browser.TypeAsync("#passphrase", passphrase);
+        }
+        await browser.ClickAsync("#signin-button");
+        return await browser.ExpectErrorAsync();
+    }
+
     /// <summary>
     /// The grant the page signed and the read requests it signed for the doctor (kept by the
     /// access log exactly as the node received them) verify with the signers' keys in their
