@@ -9,7 +9,7 @@ import { EntryKind, ParticipantRole, Permission, type AccessGrant, type MedicalR
 import { StatusRequestSchema, type BlockEvent, type NodeStatus } from "../gen/ehrchain/v1/ledger_service_pb";
 import { HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb";
 import { describe, health, ledger, Session } from "./api";
-import { parseKeyFile, unlockKeyFile } from "./crypto";
+import { checkSecureContext, parseKeyFile, unlockKeyFile } from "./crypto";
 import { append, decryptEntries, getParticipant, getRecord, grant, isLive, nameOf, openKeys, revoke, type Network } from "./records";
 
 type Child = Node | string | null | undefined | false;
@@ -103,6 +103,7 @@ function renderSignIn() {
 }
 
 async function signIn(json: string, passphrase: string) {
+  checkSecureContext();
   const file = parseKeyFile(json);
   const identity = await unlockKeyFile(file, passphrase);
   network ??= await (await fetch("/network.json")).json() as Network;

@@ -4,7 +4,14 @@
 // it is WebCrypto except Shamir (no library the project would trust; the same 40 lines as C#).
 // Private keys stay in this page as non-extractable CryptoKeys and never leave it.
 
+// Undefined outside a secure context (plain HTTP to anything but loopback): the page says so at sign-in.
 const subtle = globalThis.crypto.subtle;
+
+export function checkSecureContext() {
+  if (!globalThis.isSecureContext || !subtle) {
+    throw new Error("this page is not in a secure context (HTTPS, or http://127.0.0.1), so the browser offers it no cryptography: ask the operator for the https address.");
+  }
+}
 const text = new TextEncoder();
 
 export const Domain = {
@@ -65,8 +72,16 @@ export interface Identity {
 
 export async function importIdentity(signingSeed: Uint8Array, encryptionSecret: Uint8Array, signingPublic: Uint8Array, encryptionPublic: Uint8Array): Promise<Identity> {
   if (signingSeed.length !== 32 || encryptionSecret.length !== 32) throw new Error("the private keys are not 32 bytes each.");
-  const signing = await subtle.importKey("pkcs8", concat(Ed25519Pkcs8Prefix, signingSeed), { name: "Ed25519" }, false, ["sign"]);
-  const encryption = await subtle.importKey("pkcs8", concat(X25519Pkcs8Prefix, encryptionSecret), { name: "X25519" }, false, ["deriveBits"]);
+  let signing: CryptoKey, encryption: CryptoKey;
+  try {
+    signing = await subtle.importKey("pkcs8", concat(Ed25519Pkcs8Prefix, signingSeed), { name: "Ed25519" }, false, ["sign"]);
+    encryption = await subtle.importKey("pkcs8", concat(X25519Pkcs8Prefix, encryptionSecret), { name: "X25519" }, false, ["deriveBits"]);
+  } catch (e) {
+    if ((e as DOMException).name === "NotSupportedError") {
+      throw new Error("this browser's WebCrypto has no Ed25519 or X25519: use a current Chromium, Firefox or Safari.");
+    }
+    throw new Error("the key file's private keys are not valid Ed25519 and X25519 keys.");
+  }
   // The file's public halves must be the private keys' own, as KeyFile.Load checks.
   const probe = randomBytes(16);
   const signature = new Uint8Array(await subtle.sign({ name: "Ed25519" }, signing, probe));
