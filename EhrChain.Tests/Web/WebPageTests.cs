@@ -30,6 +30,8 @@ public sealed class WebPageTests
     private TestCluster _cluster = null!;
     private KeyFile _patient = null!;
     private KeyFile _doctor = null!;
+    private KeyFile _lab = null!;
+    private KeyFile _otherDoctor = null!;
     private string _recordId = null!;
 
     [OneTimeSetUp]
@@ -44,6 +46,18 @@ public sealed class WebPageTests
         {
             Name = "Dr Alice Moreau",
             Doctor = new DoctorProfile { LicenceNumber = "GMC-7001", Specialty = "Cardiology", Organisation = "St Mary's" },
+        }), wait: true, CancellationToken.None);
+        _lab = KeyFile.Generate("p-4c4c4c4c4c4c4c4c4c4c", KeyRole.Laboratory);
+        await admin.SubmitAsync(admin.Client.AddParticipant(_lab, new Profile
+        {
+            Name = "City Laboratory",
+            Laboratory = new LaboratoryProfile { Organisation = "City Labs", Accreditation = "ISO 15189" },
+        }), wait: true, CancellationToken.None);
+        _otherDoctor = KeyFile.Generate("p-b0b0b0b0b0b0b0b0b0b0", KeyRole.Doctor);
+        await admin.SubmitAsync(admin.Client.AddParticipant(_otherDoctor, new Profile
+        {
+            Name = "Dr Bob Okafor",
+            Doctor = new DoctorProfile { LicenceNumber = "GMC-7002", Specialty = "Emergency medicine", Organisation = "Riverside" },
         }), wait: true, CancellationToken.None);
         var patient = await Open(_patient);
         _recordId = "r-00112233445566778899";
@@ -154,12 +168,21 @@ public sealed class WebPageTests
         await browser.WaitForTextAsync($"{Record} table.access-log", _doctor.Id);
         await browser.ScreenshotAsync("patient-sees-live-update-and-access-log");
 
-        // She revokes; the key rotates.
+        // She grants the laboratory too (no expiry): the page sends a laboratory grant for a laboratory's id.
+        await browser.TypeAsync($"{Record} .grant-grantee", _lab.Id);
+        await browser.ClickAsync($"{Record} .grant-button");
+        await browser.ExpectNoticeAsync($"Granted {_lab.Id}");
+        await browser.WaitForTextAsync($"{Record} tr.grant[data-grantee='{_lab.Id}'] td", "laboratory");
+
+        // She revokes the doctor; the key rotates to her and the laboratory, the one other live grantee.
         await browser.ClickAsync($"{Record} button.revoke[data-grantee='{_doctor.Id}']");
         await browser.ExpectNoticeAsync($"Revoked {_doctor.Id}");
         await browser.WaitForTextAsync($"{Record} tr.grant[data-grantee='{_doctor.Id}'] td.state", "revoked");
         await browser.ScreenshotAsync("patient-revoked-doctor");
         await AssertTheRotationWasEscrowedAsync(patient);
+        var lab = await Open(_lab);
+        Assert.That((await lab.RecordKeysAsync(_recordId, CancellationToken.None)).KeyFor(1),
+            Is.EqualTo((await patient.RecordKeysAsync(_recordId, CancellationToken.None)).KeyFor(1)), "the laboratory holds the new epoch's key");
 
         // The doctor signs in again: no patients, and opening the record shows the node's refusal.
         await browser.SignOutAsync();
@@ -207,6 +230,39 @@ public sealed class WebPageTests
         await browser.WaitForTextAsync("#blocks tr.block td", receipt.Height.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await browser.ScreenshotAsync("operator-following-blocks");
         Assert.That(browser.ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task The_patient_sees_a_break_glass_emergency_on_her_record_and_the_read_it_allowed()
+    {
+        await using var browser = await BrowserSession.LaunchAsync(nameof(The_patient_sees_a_break_glass_emergency_on_her_record_and_the_read_it_allowed));
+        await browser.ScreenshotOnFailureAsync(async () =>
+        {
+            // A record of its own, so the break-glass does not touch the other tests' record.
+            var patient = await Open(_patient);
+            const string recordId = "r-eeeeeeeeeeeeeeeeeeee";
+            await patient.SubmitAsync(patient.Client.CreateMedicalRecord(recordId, [new PlainEntry(EntryKind.Allergy, "Latex"u8.ToArray())]).Transaction, wait: true, CancellationToken.None);
+            var doctor = await Open(_otherDoctor);
+            const string reason = "Unconscious on arrival, no consent possible";
+            await doctor.SubmitAsync(doctor.Client.OpenEmergency(recordId, reason), wait: true, CancellationToken.None);
+            await doctor.RecordAsync(recordId, CancellationToken.None);
+
+            await browser.SignInAsync(_cluster.WebUri(0), PatientKeyFile);
+            var record = $"section.record[data-record='{recordId}']";
+            await browser.WaitForTextAsync($"{record} ul.emergencies li", reason);
+            await browser.WaitForTextAsync($"{record} ul.emergencies li", _otherDoctor.Id);
+            await browser.WaitForTextAsync($"{record} ul.emergencies li", ", open;");
+            // The doctor's read under the emergency reaches her access log (a live update redraws the view when it does not show yet).
+            var deadline = DateTime.UtcNow + Timeout;
+            while (!(await browser.TextAsync($"{record} table.access-log")).Contains("emergency em-", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                await browser.ClickAsync("#nav-records");
+                await Task.Delay(500);
+            }
+            Assert.That(await browser.TextAsync($"{record} table.access-log"), Does.Contain(_otherDoctor.Id).And.Contain("emergency em-"));
+            await browser.ScreenshotAsync("patient-sees-emergency");
+            Assert.That(browser.ConsoleErrors, Is.Empty);
+        });
     }
 
     [Test]
@@ -327,7 +383,7 @@ public sealed class WebPageTests
         {
             Assert.That(receipt.Result.Code, Is.EqualTo(TxResultCode.Ok));
             Assert.That(payload.RevokeAccess.EscrowShares.Select(s => s.TrusteeId), Is.EqualTo(trustees.Select(t => t.Id)));
-            Assert.That(payload.RevokeAccess.RotatedKeys.Select(k => k.ReaderId), Is.EqualTo(new[] { _patient.Id }));
+            Assert.That(payload.RevokeAccess.RotatedKeys.Select(k => k.ReaderId), Is.EqualTo(new[] { _patient.Id, _lab.Id }));
             Assert.That(ShamirSecretSharing.Combine([shares[0], shares[3]]), Is.EqualTo(newKey));
             Assert.That(ShamirSecretSharing.Combine([shares[2], shares[1]]), Is.EqualTo(newKey));
         }

@@ -221,7 +221,7 @@ async function ownerParts(section: HTMLElement, record: MedicalRecord) {
     section.append(el("h4", {}, "Emergency access (break-glass)"), el("ul", { class: "emergencies" }, ...emergencies.emergencies.map((e) => {
       const em = e.emergency!;
       const state = e.open ? "open" : em.closedUnixMs !== 0n ? `closed ${time(em.closedUnixMs)}` : "lapsed";
-      return el("li", {}, `${em.id}: ${em.doctorId} at ${time(em.openedUnixMs)}, "${em.reason}", ${state}; released by ${em.releasedBy.length} of ${emergencies.threshold} needed; `
+      return el("li", {}, `${em.id}: ${em.doctorId} at ${time(em.openedUnixMs)}, "${em.reason}", ${state}; released by ${em.releasedBy.length} trustee${em.releasedBy.length === 1 ? "" : "s"} (${emergencies.threshold} needed to read); `
         + (em.reviewedBy ? `reviewed ${label(["unspecified", "justified", "escalated"][em.outcome])}: "${em.reviewNote}"` : e.overdue ? "review OVERDUE" : "review pending"));
     })));
   }
