@@ -159,9 +159,9 @@ public static class NodeHost
         services.AddSingleton(new Grpc.Reflection.ReflectionV1ServiceImpl(clientServices));
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<NodeHealthCheck>("node");
-        if (settings.Web is { } webSettings)
+        if (settings.Web is not null)
         {
-            services.AddSingleton(webSettings);
+            services.AddSingleton(settings.Web);
         }
 
         var app = builder.Build();
@@ -169,18 +169,18 @@ public static class NodeHost
         app.UseListenerRouting();
         if (settings.Web is not null)
         {
-            app.UseMiddleware<Web.WebGuard>();
+            app.UseMiddleware<WebGuard>();
         }
         // Before gRPC-Web's translation: a gRPC-Web body is framed as gRPC's, so the same limits apply.
         app.UseMiddleware<GrpcRequestGuard>();
         var client = settings.ClientEndpoint.Port;
         // The public API is also served as gRPC-Web on the web listener, with the same guards and
         // limits: the page talks to the node through it, never through a path of its own.
-        IReadOnlyList<int> api = settings.Web is { } webListener ? [client, webListener.Endpoint.Port] : [client];
-        if (settings.Web is { } web)
+        IReadOnlyList<int> api = settings.Web is null ? [client] : [client, settings.Web.Endpoint.Port];
+        if (settings.Web is not null)
         {
             app.UseGrpcWeb();
-            app.MapWebApp(web, settings.Genesis);
+            app.MapWebApp(settings.Web, settings.Genesis);
         }
         app.MapGrpcService<LedgerService>().ServedOnly(api, "client").EnableGrpcWeb();
         app.MapGrpcHealthChecksService().ServedOnly(api, "client").EnableGrpcWeb();
