@@ -227,7 +227,11 @@ public sealed class WebPageTests
         var admin = await Open(_cluster.Admin);
         var newcomer = KeyFile.Generate("p-55aa55aa55aa55aa55aa", KeyRole.Patient);
         var receipt = (await admin.SubmitAsync(admin.Client.AddParticipant(newcomer, new Profile { Name = "Someone" }), wait: true, CancellationToken.None)).Receipt;
-        await browser.WaitForTextAsync("#blocks tr.block td", receipt.Height.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var height = receipt.Height.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await browser.WaitForTextAsync("#blocks tr.block td", height);
+        await browser.Page.WaitForFunctionAsync(
+            "least => BigInt(document.querySelector(\"#network td[data-field='height']\").textContent) >= BigInt(least)",
+            new PuppeteerSharp.WaitForFunctionOptions { Timeout = (int)Timeout.TotalMilliseconds, PollingInterval = 100 }, height);
         await browser.ScreenshotAsync("operator-following-blocks");
         Assert.That(browser.ConsoleErrors, Is.Empty);
     }

@@ -149,7 +149,16 @@ function startSubscription(fromHeight: bigint) {
           recentBlocks.unshift(event);
           recentBlocks.length = Math.min(recentBlocks.length, 12);
           $("live").textContent = `live: block ${event.height}`;
-          if (view === "network") renderBlocks();
+          if (view === "network") {
+            renderBlocks();
+            // The stream is newer than the last Status poll: show its height and hash at once.
+            const height = document.querySelector<HTMLElement>("#network td[data-field='height']");
+            const head = document.querySelector<HTMLElement>("#network td[data-field='head hash']");
+            if (height && head && BigInt(height.textContent || "0") < event.height) {
+              height.textContent = String(event.height);
+              head.textContent = event.hash;
+            }
+          }
           else if (event.outcomes.length > 0) scheduleRefresh();
         }
       } catch (error) {
