@@ -13,13 +13,18 @@ internal static class DemoCommand
     public static Command Create(GlobalOptions global)
     {
         var keep = new Option<bool>("--keep") { Description = "Keep the network directory (keys, logs, data) afterwards." };
-        var command = new Command("demo", "Start a throwaway 4-node cluster and walk through the EHR scenario.") { keep };
+        var web = new Option<bool>("--web")
+        {
+            Description = "Afterwards keep the nodes running, node-0 serving the web page on 127.0.0.1 (its URL is printed) with the demo's participants, until Ctrl-C.",
+        };
+        var command = new Command("demo", "Start a throwaway 4-node cluster and walk through the EHR scenario.") { keep, web };
         command.SetAction(async (parse, ct) =>
         {
             var cli = global.Output(parse);
             var directory = Path.Combine(Path.GetTempPath(), "ehrchain-demo-" + Guid.NewGuid().ToString("N")[..8]);
             var (clientPort, peerPort) = LocalPorts.FindRuns(4);
             new NetworkLayout(directory, 4, "ehrchain-demo", "admin", clientPort, peerPort, [], "127.0.0.1", samePorts: false).Write();
+            var webPage = parse.GetValue(web) ? DemoWeb.Enable(directory, clientPort, peerPort, 4) : null;
             try
             {
                 cli.Say($"Starting 4 validator nodes (f = 1) in {directory} ...");
@@ -39,6 +44,10 @@ internal static class DemoCommand
                     catch (Grpc.Core.RpcException e)
                     {
                         throw Client.CliRpcErrors.Describe(e, cluster.Nodes[0].ClientAddress);
+                    }
+                    if (webPage is not null)
+                    {
+                        await ServeWebPageAsync(cli, webPage, directory, ct).ConfigureAwait(false);
                     }
                     cli.Say("");
                     cli.Say("Stopping the nodes ...");
@@ -86,6 +95,27 @@ internal static class DemoCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Prints the page's URL and whom to sign in as, then waits for Ctrl-C with the nodes up.</summary>
+    private static async Task ServeWebPageAsync(CliOutput cli, Uri page, string directory, CancellationToken ct)
+    {
+        cli.Say("");
+        cli.Say($"Web page: {page}  (node-0; open it in a browser on this machine)");
+        cli.Say("Sign in with one of the demo's key files (read in the page, never uploaded):");
+        foreach (var (alias, id, role, path) in DemoWeb.Participants(directory))
+        {
+            cli.Say($"  {alias,-12} {role,-11} {id}  {path}");
+        }
+        cli.Say("Press Ctrl-C to stop the nodes.");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C: stop the nodes as the demo always does.
+        }
     }
 
     private static void TryDelete(string directory)

@@ -16,7 +16,10 @@ public static class GrpcTrailersOnly
         ArgumentNullException.ThrowIfNull(refusal);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/grpc";
+        // A gRPC-Web client (the web page) accepts only its own content type, even for a refusal.
+        response.ContentType = context.Request.ContentType?.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase) == true
+            ? "application/grpc-web+proto"
+            : "application/grpc";
         response.Headers["grpc-status"] = ((int)refusal.StatusCode).ToString(CultureInfo.InvariantCulture);
         response.Headers["grpc-message"] = PercentEncoded(refusal.Status.Detail);
         foreach (var entry in refusal.Trailers)

@@ -48,6 +48,31 @@ public sealed class NodeOptions
     /// <summary>host:port of the Prometheus /metrics endpoint (HTTP/1.1); empty turns it off.</summary>
     public string MetricsListen { get; set; } = "";
 
+    /// <summary>
+    /// host:port of the web page for patients, clinicians and operators (static app and gRPC-Web
+    /// over HTTP/1.1 or HTTP/2); empty turns it off. Without <see cref="WebCertificate"/> it must
+    /// be a loopback address: the page then runs on plain http://127.0.0.1, which browsers treat
+    /// as a secure context and which no other machine can reach (docs/web.md).
+    /// </summary>
+    public string WebListen { get; set; } = "";
+
+    /// <summary>
+    /// The web listener's certificate (PEM) for a browser to trust: a certificate from a CA the
+    /// users' browsers know, not the network CA, which no browser trusts. Required on a
+    /// non-loopback <see cref="WebListen"/>.
+    /// </summary>
+    public string WebCertificate { get; set; } = "";
+
+    /// <summary>The private key of <see cref="WebCertificate"/> (PEM).</summary>
+    public string WebKey { get; set; } = "";
+
+    /// <summary>
+    /// Comma-separated host names the web page answers to (the Host header); a request naming
+    /// another host is refused, so a hostile site cannot rebind its name to this node. Default:
+    /// localhost and the listen address.
+    /// </summary>
+    public string WebHosts { get; set; } = "";
+
     /// <summary>This node's TLS certificate (PEM), issued by the network CA and naming <see cref="Id"/>; reloaded when the file changes.</summary>
     public string TlsCertificate { get; set; } = "";
 

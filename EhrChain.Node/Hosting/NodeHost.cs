@@ -12,6 +12,7 @@ using EhrChain.Node.Metrics;
 using EhrChain.Node.Peers;
 using EhrChain.Node.Tls;
 using EhrChain.Node.Validators;
+using EhrChain.Node.Web;
 using EhrChain.Storage;
 using EhrChain.Storage.Rocks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -69,6 +70,18 @@ public static class NodeHost
             if (settings.MetricsEndpoint is { } metrics)
             {
                 kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+            if (settings.Web is { } web)
+            {
+                // Browsers speak HTTP/1.1 to a plain loopback address and negotiate HTTP/2 over TLS.
+                kestrel.Listen(web.Endpoint, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    if (web.Certificate is { } certificate)
+                    {
+                        listen.UseHttps(certificate);
+                    }
+                });
             }
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
             // Above every gRPC limit, so an oversize message meets gRPC's check (RESOURCE_EXHAUSTED with a reason) first.
@@ -148,14 +161,31 @@ public static class NodeHost
         services.AddSingleton(new Grpc.Reflection.ReflectionV1ServiceImpl(clientServices));
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<NodeHealthCheck>("node");
+        if (settings.Web is not null)
+        {
+            services.AddSingleton(settings.Web);
+        }
 
         var app = builder.Build();
         // A call on the wrong listener is refused before its body is read; the guard then judges what is left.
         app.UseListenerRouting();
+        if (settings.Web is not null)
+        {
+            app.UseMiddleware<WebGuard>();
+        }
+        // Before gRPC-Web's translation: a gRPC-Web body is framed as gRPC's, so the same limits apply.
         app.UseMiddleware<GrpcRequestGuard>();
         var client = settings.ClientEndpoint.Port;
-        app.MapGrpcService<LedgerService>().ServedOnly(client, "client");
-        app.MapGrpcHealthChecksService().ServedOnly(client, "client");
+        // The public API is also served as gRPC-Web on the web listener, with the same guards and
+        // limits: the page talks to the node through it, never through a path of its own.
+        IReadOnlyList<int> api = settings.Web is null ? [client] : [client, settings.Web.Endpoint.Port];
+        if (settings.Web is not null)
+        {
+            app.UseGrpcWeb();
+            app.MapWebApp(settings.Web, settings.Genesis);
+        }
+        app.MapGrpcService<LedgerService>().ServedOnly(api, "client").EnableGrpcWeb();
+        app.MapGrpcHealthChecksService().ServedOnly(api, "client").EnableGrpcWeb();
         app.MapGrpcReflectionService().ServedOnly(client, "client");
         app.MapGrpcService<PeerService>().ServedOnly(settings.PeerEndpoint.Port, "peer");
         if (settings.MetricsEndpoint is { } metricsEndpoint)

@@ -24,7 +24,8 @@ internal sealed record NodeSettings(
     IPEndPoint PeerEndpoint,
     IPEndPoint? MetricsEndpoint,
     TlsFiles? Tls,
-    KeyFile? EmergencyKeys)
+    KeyFile? EmergencyKeys,
+    EhrChain.Node.Web.WebSettings? Web)
 {
     /// <summary>Throws <see cref="NodeConfigurationException"/> naming the first bad setting.</summary>
     public static NodeSettings Load(IConfiguration configuration)
@@ -77,9 +78,11 @@ internal sealed record NodeSettings(
         var metrics = string.IsNullOrWhiteSpace(node.MetricsListen) ? null : Endpoints.Parse(node.MetricsListen, "Node:MetricsListen");
         Require(client.Port != peer.Port, "Node:PeerListen must use another port than Node:ClientListen.");
         Require(metrics is null || (metrics.Port != client.Port && metrics.Port != peer.Port), "Node:MetricsListen must use a port of its own.");
+        var web = EhrChain.Node.Web.WebSettings.Load(node);
+        Require(web is null || (web.Endpoint.Port != client.Port && web.Endpoint.Port != peer.Port && web.Endpoint.Port != metrics?.Port), "Node:WebListen must use a port of its own.");
 
         return new NodeSettings(node, admission, consensus, peers, accessLog, genesis, new NodeIdentity(node.Id, keys),
-            node.Resolve(node.DataDirectory), client, peer, metrics, LoadTls(node), LoadEmergencyKeys(node, genesis));
+            node.Resolve(node.DataDirectory), client, peer, metrics, LoadTls(node), LoadEmergencyKeys(node, genesis), web);
     }
 
     /// <summary>The trustee key is checked against the genesis file's trustees, so a wrong file stops start-up instead of releasing nothing.</summary>

@@ -27,9 +27,11 @@ internal sealed class TestCluster : IAsyncDisposable
     private readonly string[] _peerAddresses;
     private readonly Dictionary<string, string?> _settings;
     private readonly int _metricsPort;
+    private readonly int _webPort;
+    private readonly bool _web;
     private readonly Dictionary<int, GrpcChannel> _channels = [];
 
-    private TestCluster(int count, int joiners, Dictionary<string, string?> settings)
+    private TestCluster(int count, int joiners, Dictionary<string, string?> settings, bool web)
     {
         var nodes = count + joiners;
         var (client, peer) = LocalPorts.FindRuns(nodes);
@@ -40,12 +42,13 @@ internal sealed class TestCluster : IAsyncDisposable
         _layout = ClusterNode.ReadAll(_directory.Path);
         Insecure = settings.TryGetValue("Node:Insecure", out var insecure) && bool.TryParse(insecure, out var yes) && yes;
         // The client and peer ports are not bound until the nodes start, so a second probe can
-        // return them again; the metrics run must not overlap them.
-        _metricsPort = LocalPorts.FindRuns(nodes).Client;
-        while (_metricsPort < peer + nodes && _metricsPort + nodes > client)
+        // return them again; the metrics run (and the web run after it) must not overlap them.
+        (_metricsPort, _webPort) = LocalPorts.FindRuns(nodes);
+        while (_metricsPort < peer + nodes && _metricsPort + 2 * nodes > client)
         {
-            _metricsPort = LocalPorts.FindRuns(nodes).Client;
+            (_metricsPort, _webPort) = LocalPorts.FindRuns(nodes);
         }
+        _web = web;
         _nodes = new WebApplication?[nodes];
         _logs = Enumerable.Range(0, nodes).Select(_ => new InMemoryLog()).ToArray();
         _settings = settings;
@@ -93,8 +96,11 @@ internal sealed class TestCluster : IAsyncDisposable
         (System.IO.Path.Combine(_directory.Path, "tls", $"node-{index}.crt"), System.IO.Path.Combine(_directory.Path, "tls", $"node-{index}.key"));
 
     /// <summary>Starts <paramref name="count"/> nodes; view changes are quick so failover tests stay short.</summary>
-    /// <summary>Starts <paramref name="count"/> genesis validators; <paramref name="joiners"/> more are laid out but not started.</summary>
-    public static async Task<TestCluster> StartAsync(int count = 4, IDictionary<string, string?>? settings = null, int joiners = 0)
+    /// <summary>
+    /// Starts <paramref name="count"/> genesis validators; <paramref name="joiners"/> more are laid out but not started.
+    /// With <paramref name="web"/> every node also serves the web page (Node:WebListen, plain HTTP on loopback) at <see cref="WebUri"/>.
+    /// </summary>
+    public static async Task<TestCluster> StartAsync(int count = 4, IDictionary<string, string?>? settings = null, int joiners = 0, bool web = false)
     {
         var all = new Dictionary<string, string?>
         {
@@ -116,7 +122,7 @@ internal sealed class TestCluster : IAsyncDisposable
         // Another process can still take a probed port before a node binds it; new ports then.
         for (var attempt = 1; ; attempt++)
         {
-            var cluster = new TestCluster(count, joiners, all);
+            var cluster = new TestCluster(count, joiners, all, web);
             try
             {
                 for (var i = 0; i < count; i++)
@@ -143,6 +149,7 @@ internal sealed class TestCluster : IAsyncDisposable
             .AddJsonFile(_layout[index].ConfigPath)
             .AddInMemoryCollection(_settings)
             .AddInMemoryCollection([new("Node:BaseDirectory", _directory.Path), new("Node:MetricsListen", MetricsAddress(index))])
+            .AddInMemoryCollection(_web ? [new("Node:WebListen", WebAddress(index))] : [])
             .Build();
         var app = NodeHost.Build(configuration, logging =>
         {
@@ -178,6 +185,11 @@ internal sealed class TestCluster : IAsyncDisposable
 
     /// <summary>Where node <paramref name="index"/> serves Prometheus /metrics.</summary>
     public string MetricsAddress(int index) => $"127.0.0.1:{_metricsPort + index}";
+
+    /// <summary>Where node <paramref name="index"/> serves the web page, when started with <c>web</c>.</summary>
+    public string WebAddress(int index) => $"127.0.0.1:{_webPort + index}";
+
+    public Uri WebUri(int index) => new($"http://{WebAddress(index)}/");
 
     public Ledger.LedgerClient Client(int index) => new(Channel(index));
 

@@ -1,8 +1,7 @@
-using EhrChain.Node.Api;
 using EhrChain.Node.Errors;
 using Grpc.Core;
 
-namespace EhrChain.Node.Hosting;
+namespace EhrChain.Node.Api;
 
 /// <summary>
 /// Each service answers only on the listener it belongs to, decided by the port the connection
@@ -12,16 +11,19 @@ namespace EhrChain.Node.Hosting;
 /// </summary>
 internal static class ListenerRouting
 {
-    /// <summary>Endpoint metadata: the local port whose connections this endpoint serves.</summary>
-    internal sealed record ServedOn(int Port, string Listener);
+    /// <summary>Endpoint metadata: the local ports whose connections this endpoint serves (the client API is also on the web listener, as gRPC-Web).</summary>
+    internal sealed record ServedOn(IReadOnlyList<int> Ports, string Listener);
 
     public static TBuilder ServedOnly<TBuilder>(this TBuilder builder, int port, string listener) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new ServedOn(port, listener));
+        builder.WithMetadata(new ServedOn([port], listener));
+
+    public static TBuilder ServedOnly<TBuilder>(this TBuilder builder, IReadOnlyList<int> ports, string listener) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ServedOn(ports, listener));
 
     public static IApplicationBuilder UseListenerRouting(this IApplicationBuilder app) => app.Use(next => context =>
     {
         var servedOn = context.GetEndpoint()?.Metadata.GetMetadata<ServedOn>();
-        if (servedOn is null || servedOn.Port == context.Connection.LocalPort)
+        if (servedOn is null || servedOn.Ports.Contains(context.Connection.LocalPort))
         {
             return next(context);
         }
