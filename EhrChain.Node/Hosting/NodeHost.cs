@@ -1,20 +1,11 @@
 using EhrChain.Consensus;
-using EhrChain.Contracts.Chain;
-using EhrChain.Contracts.Execution;
-using EhrChain.Core.Crypto;
-using EhrChain.Node.AccessLog;
-using EhrChain.Node.Admission;
+using EhrChain.Contracts;
 using EhrChain.Node.Api;
-using EhrChain.Node.Chain;
-using EhrChain.Node.Errors;
-using EhrChain.Node.Events;
 using EhrChain.Node.Metrics;
 using EhrChain.Node.Peers;
 using EhrChain.Node.Tls;
-using EhrChain.Node.Validators;
 using EhrChain.Node.Web;
 using EhrChain.Storage;
-using EhrChain.Storage.Rocks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Prometheus;
 
@@ -27,7 +18,10 @@ namespace EhrChain.Node.Hosting;
 /// </summary>
 public static class NodeHost
 {
-    public static WebApplication Build(IConfiguration configuration, Action<ILoggingBuilder>? logging = null)
+    /// <param name="configuration">The node's settings.</param>
+    /// <param name="logging">Extra logging setup (tests collect the node's log).</param>
+    /// <param name="clock">The clock every part of the node reads; the system's unless a test shifts it.</param>
+    public static WebApplication Build(IConfiguration configuration, Action<ILoggingBuilder>? logging = null, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var settings = NodeSettings.Load(configuration);
@@ -88,83 +82,13 @@ public static class NodeHost
             kestrel.Limits.MaxRequestBodySize = inputLimits.LargestBodyBytes;
         });
 
-        var services = builder.Services;
-        services.AddSingleton(settings.Node);
-        services.AddSingleton(settings.Admission);
-        services.AddSingleton(settings.Consensus);
-        services.AddSingleton(settings.Genesis);
-        services.AddSingleton(new ValidatorDirectory(settings.Genesis));
-        services.AddSingleton(settings.Identity);
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IChainStore>(_ => OpenStore(settings));
-        // Admission records each signature it verifies; execution consumes the record instead of verifying again.
-        services.AddSingleton(new VerifiedSignatures());
-        services.AddSingleton(sp => new BlockProducer(sp.GetRequiredService<IChainStore>(), new EhrExecutor(settings.Genesis.ChainId, settings.Genesis.Validators, sp.GetRequiredService<VerifiedSignatures>())));
-        services.AddSingleton<ChainEvents>();
-        services.AddSingleton(new ReadReplayGuard());
-        services.AddSingleton<NodeMetrics>();
-        services.AddSingleton(sp => new AdmissionClock(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<TransactionAdmission>();
-        services.AddSingleton(sp => new ChainApplication(
-            sp.GetRequiredService<IChainStore>(), sp.GetRequiredService<BlockProducer>(), settings.Genesis,
-            sp.GetRequiredService<ChainEvents>(), sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<AdmissionClock>(),
-            settings.Consensus.MaxRequestBytes)
-        {
-            Directory = sp.GetRequiredService<ValidatorDirectory>(),
-        });
-        if (settings.Tls is { } tlsFiles)
-        {
-            services.AddSingleton(sp => new NodeTls(
-                NetworkTrust.Load(tlsFiles.Ca),
-                ReloadingCertificate.Open(tlsFiles.Certificate, tlsFiles.Key, tlsFiles.Check(NetworkTrust.Load(tlsFiles.Ca)), sp.GetRequiredService<ILogger<ReloadingCertificate>>()),
-                sp.GetRequiredService<ValidatorDirectory>(), settings.Identity.Id, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NodeTls>>()));
-        }
-        services.AddSingleton(sp => new SeenHellos(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new PeerTransport(settings.Identity.Keys, settings.Genesis, sp.GetRequiredService<ValidatorDirectory>(), settings.Peers, sp.GetService<NodeTls>(), settings.Node.Insecure, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(sp => new ConsensusPeers(sp.GetRequiredService<PeerTransport>(), new Lazy<ConsensusDriver>(sp.GetRequiredService<ConsensusDriver>)));
-        services.AddSingleton<IPeerInbox>(sp => sp.GetRequiredService<ConsensusPeers>());
-        services.AddSingleton(sp => new ConsensusDriver(new ReplicaSetup(
-            ValidatorSet.FromGenesis(settings.Genesis),
-            settings.Identity.Id,
-            settings.Identity.Keys.Signing,
-            settings.Consensus,
-            sp.GetRequiredService<ConsensusPeers>(),
-            sp.GetRequiredService<ChainApplication>(),
-            new MetaConsensusStore(sp.GetRequiredService<IChainStore>()),
-            sp.GetRequiredService<TimeProvider>(),
-            settings.Genesis.CreatedAt.ToUnixTimeMilliseconds())));
-        services.AddHostedService<NodeLifetime>();
-        services.AddSingleton(settings.AccessLog);
-        services.AddSingleton(sp => new AccessLogRecorder(new PendingAccessLog(sp.GetRequiredService<IChainStore>()), settings.AccessLog, settings.Identity, settings.Genesis.ChainId, sp.GetRequiredService<TimeProvider>()));
-        services.AddHostedService<AccessLogSubmitter>();
-        services.AddHostedService<MetricsSampler>();
-        if (settings.EmergencyKeys is { } trustee)
-        {
-            services.AddHostedService(sp => new Emergency.EmergencyReleaser(
-                trustee, sp.GetRequiredService<IChainStore>(), sp.GetRequiredService<ChainEvents>(), sp.GetRequiredService<TransactionAdmission>(),
-                sp.GetRequiredService<ConsensusDriver>(), settings.Genesis, sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<Emergency.EmergencyReleaser>>()));
-        }
-
-        services.AddSingleton(inputLimits);
-        services.AddSingleton<RefusalLog>();
-        services.AddGrpc(grpc =>
-        {
-            grpc.MaxReceiveMessageSize = inputLimits.ClientMessageBytes;
-            grpc.MaxSendMessageSize = PeerLimits.MaxMessageBytes;
-            grpc.Interceptors.Add<GrpcInputInterceptor>();
-        }).AddServiceOptions<PeerService>(peer => peer.MaxReceiveMessageSize = inputLimits.PeerMessageBytes);
-        // Reflection lists what the client listener serves, not every service mapped in the app.
-        Google.Protobuf.Reflection.ServiceDescriptor[] clientServices =
-            [Ledger.Descriptor, Grpc.Health.V1.Health.Descriptor, Grpc.Reflection.V1Alpha.ServerReflection.Descriptor, Grpc.Reflection.V1.ServerReflection.Descriptor];
-        services.AddSingleton(new Grpc.Reflection.ReflectionServiceImpl(clientServices));
-        services.AddSingleton(new Grpc.Reflection.ReflectionV1ServiceImpl(clientServices));
-        services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck<NodeHealthCheck>("node");
-        if (settings.Web is not null)
-        {
-            services.AddSingleton(settings.Web);
-        }
+        // Each library registers its own services; the host composes them, with one clock for all.
+        builder.Services
+            .AddSingleton(clock ?? TimeProvider.System)
+            .AddEhrChainStorage(settings.DataDirectory, ContractServices.GenesisInitialiser(settings.Genesis))
+            .AddEhrChainContracts(settings.Genesis)
+            .AddEhrChainConsensus(ValidatorSet.FromGenesis(settings.Genesis), settings.Identity.Id, settings.Identity.Keys.Signing, settings.Genesis.CreatedAt.ToUnixTimeMilliseconds())
+            .AddEhrChainNode(settings, inputLimits);
 
         var app = builder.Build();
         // A call on the wrong listener is refused before its body is read; the guard then judges what is left.
@@ -193,26 +117,5 @@ public static class NodeHost
             app.MapMetrics("/metrics", app.Services.GetRequiredService<NodeMetrics>().Registry).ServedOnly(metricsEndpoint.Port, "metrics");
         }
         return app;
-    }
-
-    private static RocksChainStore OpenStore(NodeSettings settings)
-    {
-        var store = RocksChainStore.Open(settings.DataDirectory);
-        try
-        {
-            // A snapshot install cut short by a crash: the old chain went when it began, so start
-            // from block 0 as a new node would, and state sync again.
-            if (store.ImportInProgress)
-            {
-                store.DiscardImport();
-            }
-            GenesisBlock.Initialise(store, settings.Genesis);
-        }
-        catch
-        {
-            store.Dispose();
-            throw;
-        }
-        return store;
     }
 }

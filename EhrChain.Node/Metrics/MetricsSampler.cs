@@ -4,7 +4,7 @@ using EhrChain.Node.Peers;
 namespace EhrChain.Node.Metrics;
 
 /// <summary>Samples what is not counted as it happens (view, peers, mempool, drops) once a second.</summary>
-internal sealed class MetricsSampler(NodeMetrics metrics, ConsensusDriver consensus, PeerTransport peers, ConsensusPeers inbox, TimeProvider time) : BackgroundService
+internal sealed class MetricsSampler(NodeMetrics metrics, ConsensusDriver consensus, PeerTransport peers, ConsensusInbox inbox, TimeProvider time) : BackgroundService
 {
     private readonly Dictionary<DropReason, long> _drops = [];
     private ulong? _view;
