@@ -296,9 +296,10 @@ public sealed partial class BadInputTests
     {
         var doctor = await _patient.KeyHolderAsync(_doctorKeys.Id, CancellationToken.None);
         var keys = await _patient.RecordKeysAsync(RecordId, CancellationToken.None);
-        await _patient.SubmitAsync(_patient.Client.GrantAccess(keys, doctor, Permission.ReadWrite, DateTimeOffset.UtcNow.AddSeconds(2)), wait: true, CancellationToken.None);
+        await _patient.SubmitAsync(_patient.Client.GrantAccess(keys, doctor, Permission.ReadWrite, _cluster.Clock.GetUtcNow().AddSeconds(2)), wait: true, CancellationToken.None);
         var doctorKeys = await _doctor.RecordKeysAsync(RecordId, CancellationToken.None);
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        // The nodes' clock moves past the expiry; the clients' stays, well inside admission's window.
+        _cluster.Clock.Advance(TimeSpan.FromSeconds(3));
         var count = await EntryCount();
 
         var write = Assert.ThrowsAsync<RpcException>(() => _doctor.SubmitAsync(_doctor.Client.AppendEntries(doctorKeys, [new PlainEntry(EntryKind.Note, "late"u8.ToArray())]), wait: true, CancellationToken.None));

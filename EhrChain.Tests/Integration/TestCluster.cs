@@ -56,6 +56,9 @@ internal sealed class TestCluster : IAsyncDisposable
     }
 
     public KeyFile Admin { get; }
+
+    /// <summary>The clock every node of this cluster reads: advance it to let grants and emergencies expire without sleeping.</summary>
+    public ShiftedClock Clock { get; } = new();
     public string Directory => _directory.Path;
     public int Count => _nodes.Length;
 
@@ -155,7 +158,7 @@ internal sealed class TestCluster : IAsyncDisposable
         {
             logging.SetMinimumLevel(LogLevel.Warning);
             logging.AddProvider(_logs[index]);
-        });
+        }, Clock);
         try
         {
             await app.StartAsync();
