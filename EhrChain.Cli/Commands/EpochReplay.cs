@@ -1,5 +1,5 @@
-using EhrChain.Consensus;
 using EhrChain.Contracts.Membership;
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Wire;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using EhrChain.Cli.Output;
-using EhrChain.Consensus;
 using EhrChain.Contracts.Chain;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Genesis;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
 

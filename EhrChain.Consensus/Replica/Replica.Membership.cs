@@ -1,3 +1,4 @@
+using EhrChain.Core.Chain;
 using EhrChain.Core.Wire;
 using Google.Protobuf;
 

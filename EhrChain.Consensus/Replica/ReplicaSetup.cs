@@ -1,3 +1,4 @@
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 
 namespace EhrChain.Consensus;

@@ -1,5 +1,6 @@
 using EhrChain.Consensus;
 using EhrChain.Contracts;
+using EhrChain.Core.Chain;
 using EhrChain.Node.Api;
 using EhrChain.Node.Metrics;
 using EhrChain.Node.Peers;

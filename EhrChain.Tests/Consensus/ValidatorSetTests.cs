@@ -1,4 +1,4 @@
-using EhrChain.Consensus;
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 
 namespace EhrChain.Tests.Consensus;

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
-using EhrChain.Cli.Client;
 using EhrChain.Client;
 using EhrChain.Client.Session;
-using EhrChain.Consensus;
+using EhrChain.Core.Chain;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;
 using EhrChain.Core.Wire;

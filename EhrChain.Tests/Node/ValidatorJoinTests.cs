@@ -1,5 +1,6 @@
 using EhrChain.Client.Session;
 using EhrChain.Consensus;
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 using EhrChain.Core.Keys;

@@ -1,4 +1,5 @@
 using EhrChain.Consensus;
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
 using Google.Protobuf;

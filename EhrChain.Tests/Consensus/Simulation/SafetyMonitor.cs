@@ -1,4 +1,3 @@
-using EhrChain.Consensus;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using Google.Protobuf;

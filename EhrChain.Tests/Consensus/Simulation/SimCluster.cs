@@ -1,6 +1,7 @@
 using EhrChain.Consensus;
 using EhrChain.Contracts.Chain;
 using EhrChain.Contracts.Execution;
+using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Node.Chain;
 using EhrChain.Node.Events;

@@ -1,8 +1,7 @@
-using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
 
-namespace EhrChain.Consensus;
+namespace EhrChain.Core.Chain;
 
 /// <summary>
 /// The validators of one epoch in their agreed order (the genesis file's, then the chain's), with

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using EhrChain.Core.Crypto;
 using Google.Protobuf;
 
-namespace EhrChain.Consensus;
+namespace EhrChain.Core.Chain;
 
 /// <summary>
 /// The fixed byte layouts consensus hashes and signs. They are written here by hand rather than

@@ -1,5 +1,4 @@
-using EhrChain.Cli.Client;
-using EhrChain.Consensus;
+using EhrChain.Client;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Core.Genesis;
@@ -10,7 +9,7 @@ using EhrChain.Storage.Memory;
 using EhrChain.Tests.Contracts.Support;
 using Google.Protobuf;
 
-namespace EhrChain.Tests.Cli;
+namespace EhrChain.Tests.Client;
 
 /// <summary>
 /// Receipts of a real block (real store, real executor) certified by real validator signatures,

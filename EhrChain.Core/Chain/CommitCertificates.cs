@@ -2,7 +2,7 @@ using EhrChain.Core.Crypto;
 using EhrChain.Core.Wire;
 using Google.Protobuf;
 
-namespace EhrChain.Consensus;
+namespace EhrChain.Core.Chain;
 
 /// <summary>
 /// Checks that a batch is final: 2f + 1 distinct validators signed COMMIT for its (view,
@@ -61,7 +61,7 @@ public static class CommitCertificates
     public static bool Verify(CommitCertificate certificate, ValidatorSet validators, ulong sequence, long timeUnixMs, IReadOnlyList<ByteString> requests, out string reason) =>
         Verify(certificate, validators, sequence, ConsensusHashing.BatchDigest(timeUnixMs, requests), out reason);
 
-    internal static CommitCertificate Build(ulong view, ulong sequence, Hash digest, IEnumerable<(string ValidatorId, ByteString Signature)> commits)
+    public static CommitCertificate Build(ulong view, ulong sequence, Hash digest, IEnumerable<(string ValidatorId, ByteString Signature)> commits)
     {
         var certificate = new CommitCertificate { View = view, Sequence = sequence, BatchDigest = digest.ToByteString() };
         foreach (var (id, signature) in commits.OrderBy(c => c.ValidatorId, StringComparer.Ordinal))

@@ -1,9 +1,8 @@
-using EhrChain.Consensus;
 using EhrChain.Core.Chain;
 using EhrChain.Core.Crypto;
 using EhrChain.Node.Api;
 
-namespace EhrChain.Cli.Client;
+namespace EhrChain.Client;
 
 /// <summary>
 /// Checks a transaction receipt offline against the genesis validators, trusting nothing the node
@@ -15,7 +14,7 @@ namespace EhrChain.Cli.Client;
 /// is the one the header's results root commits to, and that root is the answering node's, so a
 /// result is as trustworthy as the block hash, which f + 1 nodes agreeing on settles.
 /// </summary>
-internal static class ReceiptVerifier
+public static class ReceiptVerifier
 {
     /// <summary>Null when the receipt proves itself; otherwise what is wrong with it.</summary>
     public static string? Check(TransactionReceipt receipt, ValidatorSet validators)
