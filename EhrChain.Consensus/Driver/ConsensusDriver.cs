@@ -87,11 +87,23 @@ public sealed class ConsensusDriver : IAsyncDisposable
     }
 
     /// <summary>A client's request: validated on the caller's thread, then pooled and forwarded by the loop.</summary>
-    public async Task<SubmitResult> SubmitAsync(ByteString request, CancellationToken cancellationToken)
+    public Task<SubmitResult> SubmitAsync(ByteString request, CancellationToken cancellationToken) => SubmitAsync(request, null, cancellationToken);
+
+    /// <param name="request">The request's bytes.</param>
+    /// <param name="prepared">
+    /// What this node's application already validated and made of the request (its admission's
+    /// decoded transaction): taken as the check, and handed back at execution. Null to validate here.
+    /// </param>
+    /// <param name="cancellationToken">Gives up waiting for the loop.</param>
+    public async Task<SubmitResult> SubmitAsync(ByteString request, object? prepared, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var digest = ConsensusHashing.RequestDigest(request);
-        if (_requests.Check(digest, request) is not null)
+        if (prepared is not null)
+        {
+            _requests.Accept(digest, prepared);
+        }
+        else if (_requests.Check(digest, request) is not null)
         {
             return SubmitResult.Invalid;
         }

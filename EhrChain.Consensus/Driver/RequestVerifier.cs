@@ -5,15 +5,20 @@ using Google.Protobuf;
 namespace EhrChain.Consensus;
 
 /// <summary>
-/// Runs <see cref="IConsensusApplication.ValidateRequest"/> once per request digest and remembers
-/// the requests that passed, so a request seen in a forward and again in a PRE-PREPARE costs one
-/// signature check. Thread-safe: the driver checks requests in parallel before they reach the loop.
+/// Runs <see cref="IConsensusApplication.ValidateAndPrepare"/> once per request digest and
+/// remembers the requests that passed, with what the application prepared from each, so a request
+/// seen in a forward and again in a PRE-PREPARE is checked once, and the application gets its
+/// prepared form back at execution. Thread-safe: the driver checks requests in parallel before
+/// they reach the loop.
 /// </summary>
 public sealed class RequestVerifier
 {
+    // What a valid request maps to when the application prepared nothing, or after execution took it.
+    private static readonly object NothingPrepared = new();
+
     private readonly IConsensusApplication _application;
     private readonly int _capacity;
-    private readonly ConcurrentDictionary<Hash, byte> _valid = new();
+    private readonly ConcurrentDictionary<Hash, object> _valid = new();
     private readonly ConcurrentQueue<Hash> _order = new();
 
     public RequestVerifier(IConsensusApplication application, int capacity)
@@ -31,8 +36,42 @@ public sealed class RequestVerifier
         {
             return null;
         }
-        var problem = _application.ValidateRequest(request);
-        if (problem is null && _valid.TryAdd(digest, 0))
+        var (problem, prepared) = _application.ValidateAndPrepare(request);
+        if (problem is null)
+        {
+            Remember(digest, prepared);
+        }
+        return problem;
+    }
+
+    /// <summary>
+    /// A request this node's application validated and prepared itself (a client's submission its
+    /// admission took, by the same rule and more): it is not checked again.
+    /// </summary>
+    public void Accept(Hash digest, object prepared)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        Remember(digest, prepared);
+    }
+
+    /// <summary>
+    /// Hands over what the application prepared for <paramref name="digest"/>, once, at execution;
+    /// null when nothing was (a request fetched in catch-up, or forgotten under load). The request
+    /// stays known as valid.
+    /// </summary>
+    public object? TakePrepared(Hash digest)
+    {
+        if (!_valid.TryGetValue(digest, out var prepared) || ReferenceEquals(prepared, NothingPrepared))
+        {
+            return null;
+        }
+        _valid.TryUpdate(digest, NothingPrepared, prepared);
+        return prepared;
+    }
+
+    private void Remember(Hash digest, object? prepared)
+    {
+        if (_valid.TryAdd(digest, prepared ?? NothingPrepared))
         {
             _order.Enqueue(digest);
             while (_order.Count > _capacity && _order.TryDequeue(out var old))
@@ -40,6 +79,5 @@ public sealed class RequestVerifier
                 _valid.TryRemove(old, out _);
             }
         }
-        return problem;
     }
 }

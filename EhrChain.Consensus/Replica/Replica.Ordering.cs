@@ -397,7 +397,10 @@ public sealed partial class Replica
         var batch = slot.PrePrepare!.Batch;
         var certificate = CommitCertificates.Build(slot.View, slot.Sequence, slot.Digest,
             commits.Select(c => (_validators.IdOf(c.Key), c.Value)));
-        _ready[slot.Sequence] = new CommittedBatch(slot.Sequence, slot.View, _validators.PrimaryId(slot.View), batch.TimeUnixMs, [.. batch.Requests], slot.RequestDigests, certificate);
+        _ready[slot.Sequence] = new CommittedBatch(slot.Sequence, slot.View, _validators.PrimaryId(slot.View), batch.TimeUnixMs, [.. batch.Requests], slot.RequestDigests, certificate)
+        {
+            Prepared = slot.RequestDigests.Select(_requests.TakePrepared).ToArray(),
+        };
         ExecuteReady();
     }
 

@@ -18,6 +18,14 @@ public interface IConsensusApplication
     string? ValidateRequest(ByteString request);
 
     /// <summary>
+    /// <see cref="ValidateRequest"/>, with what the application made of the request while checking
+    /// it (its decoded form): consensus keeps that object with the request and hands it back in
+    /// <see cref="CommittedBatch.Prepared"/>, so the application need not decode the request again
+    /// to execute it. Consensus never looks inside it.
+    /// </summary>
+    (string? Problem, object? Prepared) ValidateAndPrepare(ByteString request) => (ValidateRequest(request), null);
+
+    /// <summary>
     /// Executes batch <c>LastExecuted.Sequence + 1</c> and makes it durable, then returns the state
     /// root after it (carried in checkpoints). Called exactly once per sequence, in order.
     /// </summary>

@@ -45,7 +45,11 @@ public sealed class BlockProducer
         var transactions = new DecodedTransaction[batch.Requests.Count];
         for (var i = 0; i < transactions.Length; i++)
         {
-            transactions[i] = DecodedTransaction.Decode(batch.Requests[i], batch.RequestDigests[i]);
+            // The transaction as this node decoded it when it arrived, when consensus kept it; the
+            // digest proves it is the same bytes.
+            transactions[i] = batch.Prepared?[i] is DecodedTransaction arrived && arrived.Digest == batch.RequestDigests[i]
+                ? arrived
+                : DecodedTransaction.Decode(batch.Requests[i], batch.RequestDigests[i]);
         }
         var execution = _executor.Execute(
             new RememberingStateReader(view),

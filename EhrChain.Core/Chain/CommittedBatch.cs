@@ -13,6 +13,13 @@ namespace EhrChain.Core.Chain;
 /// </summary>
 public sealed record CommittedBatch(ulong Sequence, ulong View, string Proposer, long TimeUnixMs, IReadOnlyList<ByteString> Requests, IReadOnlyList<Hash> RequestDigests, CommitCertificate Certificate)
 {
+    /// <summary>
+    /// Per request, what the application prepared from it when it was validated on this node (for
+    /// the chain, its <see cref="DecodedTransaction"/>), or null where nothing was kept; null as a
+    /// whole for a batch read back or fetched. Consensus carries it without looking inside.
+    /// </summary>
+    public IReadOnlyList<object?>? Prepared { get; init; }
+
     /// <summary>A batch whose request digests are computed here (read back from a block, or fetched from a peer).</summary>
     public CommittedBatch(ulong sequence, ulong view, string proposer, long timeUnixMs, IReadOnlyList<ByteString> requests, CommitCertificate certificate)
         : this(sequence, view, proposer, timeUnixMs, requests, DigestsOf(requests), certificate)

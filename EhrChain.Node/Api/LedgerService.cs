@@ -76,7 +76,7 @@ public sealed partial class LedgerService(
 
         var txId = admitted.TxId;
         admissions.Admitted(txId);
-        var outcome = await consensus.SubmitAsync(admitted.Bytes, cancellationToken).ConfigureAwait(false);
+        var outcome = await consensus.SubmitAsync(admitted.Bytes, admitted, cancellationToken).ConfigureAwait(false);
         return outcome switch
         {
             SubmitResult.Accepted => txId,

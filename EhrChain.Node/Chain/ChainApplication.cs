@@ -57,13 +57,17 @@ public sealed partial class ChainApplication : IConsensusApplication
     /// heights must agree on a request's validity, so the signer's key (which lives in state) is
     /// checked at admission and at execution.
     /// </summary>
-    public string? ValidateRequest(ByteString request)
+    public string? ValidateRequest(ByteString request) => ValidateAndPrepare(request).Problem;
+
+    /// <summary>The check, with the transaction decoded once for execution to take back.</summary>
+    public (string? Problem, object? Prepared) ValidateAndPrepare(ByteString request)
     {
         if (request.Length > _maxRequestBytes)
         {
-            return $"the request is {request.Length} bytes; the limit is {_maxRequestBytes}";
+            return ($"the request is {request.Length} bytes; the limit is {_maxRequestBytes}", null);
         }
-        return TransactionRules.WellFormed(DecodedTransaction.Decode(request), _chainId)?.Reason;
+        var decoded = DecodedTransaction.Decode(request);
+        return TransactionRules.WellFormed(decoded, _chainId) is { } refused ? (refused.Reason, null) : (null, decoded);
     }
 
     public Hash Execute(CommittedBatch batch)

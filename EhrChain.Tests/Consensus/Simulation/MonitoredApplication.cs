@@ -12,6 +12,8 @@ internal sealed class MonitoredApplication(string id, IConsensusApplication inne
 
     public string? ValidateRequest(ByteString request) => inner.ValidateRequest(request);
 
+    public (string? Problem, object? Prepared) ValidateAndPrepare(ByteString request) => inner.ValidateAndPrepare(request);
+
     public Hash Execute(CommittedBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
