@@ -31,19 +31,6 @@ public static class LocalPorts
         throw new InvalidOperationException("No run of free loopback ports below the ephemeral range.");
     }
 
-    /// <summary>Whether <paramref name="error"/> (Kestrel's bind failure wraps the socket's) is a listener losing its port to another process.</summary>
-    public static bool IsAddressInUse(Exception error)
-    {
-        for (var inner = error; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static int EphemeralStart()
     {
         // Linux publishes its range; elsewhere assume the IANA dynamic range's neighbourhood.

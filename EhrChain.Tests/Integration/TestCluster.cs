@@ -134,7 +134,7 @@ internal sealed class TestCluster : IAsyncDisposable
                 }
                 return cluster;
             }
-            catch (Exception error) when (attempt < 3 && LocalPorts.IsAddressInUse(error))
+            catch (Exception error) when (attempt < 3 && BindFailures.IsAddressInUse(error))
             {
                 await cluster.DisposeAsync();
             }

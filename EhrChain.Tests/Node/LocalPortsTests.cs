@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EhrChain.Node.Network;
+using EhrChain.Tests.Support;
 using Microsoft.AspNetCore.Connections;
 
 namespace EhrChain.Tests.Node;
@@ -33,8 +34,8 @@ public sealed class LocalPortsTests
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
         var lost = Assert.Throws<SocketException>(() => new TcpListener(IPAddress.Loopback, port).Start())!;
 
-        Assert.That(LocalPorts.IsAddressInUse(new IOException("Failed to bind", new AddressInUseException("in use", lost))), Is.True);
-        Assert.That(LocalPorts.IsAddressInUse(new IOException("disk full")), Is.False);
-        Assert.That(LocalPorts.IsAddressInUse(new SocketException((int)SocketError.ConnectionRefused)), Is.False);
+        Assert.That(BindFailures.IsAddressInUse(new IOException("Failed to bind", new AddressInUseException("in use", lost))), Is.True);
+        Assert.That(BindFailures.IsAddressInUse(new IOException("disk full")), Is.False);
+        Assert.That(BindFailures.IsAddressInUse(new SocketException((int)SocketError.ConnectionRefused)), Is.False);
     }
 }
