@@ -87,26 +87,29 @@ public sealed class ConsensusDriver : IAsyncDisposable
     }
 
     /// <summary>A client's request: validated on the caller's thread, then pooled and forwarded by the loop.</summary>
-    public Task<SubmitResult> SubmitAsync(ByteString request, CancellationToken cancellationToken) => SubmitAsync(request, null, cancellationToken);
-
-    /// <param name="request">The request's bytes.</param>
-    /// <param name="prepared">
-    /// What this node's application already validated and made of the request (its admission's
-    /// decoded transaction): taken as the check, and handed back at execution. Null to validate here.
-    /// </param>
-    /// <param name="cancellationToken">Gives up waiting for the loop.</param>
-    public async Task<SubmitResult> SubmitAsync(ByteString request, object? prepared, CancellationToken cancellationToken)
+    public async Task<SubmitResult> SubmitAsync(ByteString request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var digest = ConsensusHashing.RequestDigest(request);
-        if (prepared is not null)
-        {
-            _requests.Accept(digest, prepared);
-        }
-        else if (_requests.Check(digest, request) is not null)
-        {
-            return SubmitResult.Invalid;
-        }
+        return _requests.Check(digest, request) is not null
+            ? SubmitResult.Invalid
+            : await EnqueueAsync(request, digest, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A request this node's application already validated and made something of (its admission's decoded transaction).</summary>
+    /// <param name="request">The request's bytes.</param>
+    /// <param name="digest">Their SHA-256, as the application computed it for its own use.</param>
+    /// <param name="prepared">What the application made of the request: taken as the check, and handed back at execution.</param>
+    /// <param name="cancellationToken">Gives up waiting for the loop.</param>
+    public Task<SubmitResult> SubmitAsync(ByteString request, Hash digest, object prepared, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        _requests.Accept(digest, prepared);
+        return EnqueueAsync(request, digest, cancellationToken);
+    }
+
+    private async Task<SubmitResult> EnqueueAsync(ByteString request, Hash digest, CancellationToken cancellationToken)
+    {
         var done = new TaskCompletionSource<SubmitResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         _submissions.Enqueue((request, digest, done));
         // One drain input per burst: submissions that arrive while the loop is busy go out together.

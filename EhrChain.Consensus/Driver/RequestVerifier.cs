@@ -36,7 +36,7 @@ public sealed class RequestVerifier
         {
             return null;
         }
-        var (problem, prepared) = _application.ValidateAndPrepare(request);
+        var (problem, prepared) = _application.ValidateAndPrepare(request, digest);
         if (problem is null)
         {
             Remember(digest, prepared);

@@ -21,9 +21,10 @@ public interface IConsensusApplication
     /// <see cref="ValidateRequest"/>, with what the application made of the request while checking
     /// it (its decoded form): consensus keeps that object with the request and hands it back in
     /// <see cref="CommittedBatch.Prepared"/>, so the application need not decode the request again
-    /// to execute it. Consensus never looks inside it.
+    /// to execute it. Consensus never looks inside it. <paramref name="digest"/> is the request's
+    /// SHA-256, which consensus computed already.
     /// </summary>
-    (string? Problem, object? Prepared) ValidateAndPrepare(ByteString request) => (ValidateRequest(request), null);
+    (string? Problem, object? Prepared) ValidateAndPrepare(ByteString request, Hash digest) => (ValidateRequest(request), null);
 
     /// <summary>
     /// Executes batch <c>LastExecuted.Sequence + 1</c> and makes it durable, then returns the state

@@ -72,7 +72,7 @@ public sealed class BlockProducer
         };
         block.Transactions.AddRange(batch.Requests);
         block.Results.AddRange(execution.Results);
-        block.Header.TxRoot = BlockHashing.TxRootOfDigests(Array.ConvertAll(transactions, t => t.Digest)).ToByteString();
+        block.Header.TxRoot = BlockHashing.TxRootOfDigests(batch.RequestDigests).ToByteString();
         block.Header.ResultsRoot = BlockHashing.ResultsRoot(block).ToByteString();
         return new BlockCommit(block, execution.Writes, execution.History, transactions);
     }

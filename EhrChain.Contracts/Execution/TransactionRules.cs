@@ -115,7 +115,7 @@ public static class TransactionRules
     }
 
     /// <summary>A vote and an access log are signed by a validator's node key, not a participant's.</summary>
-    public static bool IsSignedByValidator(TransactionPayload payload) =>
+    private static bool IsSignedByValidator(TransactionPayload payload) =>
         payload.ActionCase is TransactionPayload.ActionOneofCase.VoteValidatorChange or TransactionPayload.ActionOneofCase.RecordAccessLog;
 
     private static string UnknownSignerReason(TransactionPayload payload) => payload.ActionCase switch

@@ -76,7 +76,7 @@ public sealed partial class LedgerService(
 
         var txId = admitted.TxId;
         admissions.Admitted(txId);
-        var outcome = await consensus.SubmitAsync(admitted.Bytes, admitted, cancellationToken).ConfigureAwait(false);
+        var outcome = await consensus.SubmitAsync(admitted.Bytes, admitted.Digest, admitted, cancellationToken).ConfigureAwait(false);
         return outcome switch
         {
             SubmitResult.Accepted => txId,
@@ -102,7 +102,10 @@ public sealed partial class LedgerService(
             throw ApiErrors.Create(StatusCode.DeadlineExceeded, "NOT_COMMITTED_YET", $"Transaction {txId} was admitted but not committed within {options.MaxWait.TotalSeconds:F0} s; ask for its receipt later.",
                 new Dictionary<string, string> { ["tx_id"] = txId.ToString() });
         }
-        var receipt = TransactionReceipts.Of(txId, committed.Location, committed.Commit) ?? throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "The committed block does not hold the transaction at its indexed position."));
+        var receipt = (committed.Published is { } published
+                ? TransactionReceipts.Of(txId, committed.Location, published)
+                : TransactionReceipts.Of(txId, committed.Location, store.GetBlock(committed.Location.Height)))
+            ?? throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "The committed block does not hold the transaction at its indexed position."));
         if (receipt.Result.Code != TxResultCode.Ok)
         {
             var (code, reason) = ApiErrors.ForResult(receipt.Result.Code);

@@ -57,16 +57,18 @@ public sealed partial class ChainApplication : IConsensusApplication
     /// heights must agree on a request's validity, so the signer's key (which lives in state) is
     /// checked at admission and at execution.
     /// </summary>
-    public string? ValidateRequest(ByteString request) => ValidateAndPrepare(request).Problem;
+    public string? ValidateRequest(ByteString request) => ValidateAndPrepare(request, null).Problem;
 
-    /// <summary>The check, with the transaction decoded once for execution to take back.</summary>
-    public (string? Problem, object? Prepared) ValidateAndPrepare(ByteString request)
+    /// <summary>The check, with the transaction decoded once (with the digest consensus computed) for execution to take back.</summary>
+    public (string? Problem, object? Prepared) ValidateAndPrepare(ByteString request, Hash digest) => ValidateAndPrepare(request, (Hash?)digest);
+
+    private (string? Problem, object? Prepared) ValidateAndPrepare(ByteString request, Hash? digest)
     {
         if (request.Length > _maxRequestBytes)
         {
             return ($"the request is {request.Length} bytes; the limit is {_maxRequestBytes}", null);
         }
-        var decoded = DecodedTransaction.Decode(request);
+        var decoded = digest is { } known ? DecodedTransaction.Decode(request, known) : DecodedTransaction.Decode(request);
         return TransactionRules.WellFormed(decoded, _chainId) is { } refused ? (refused.Reason, null) : (null, decoded);
     }
 

@@ -67,7 +67,7 @@ internal sealed partial class EmergencyReleaser(
             try
             {
                 var admitted = admission.Admit(release);
-                var outcome = await consensus.SubmitAsync(admitted.Bytes, admitted, cancellationToken).ConfigureAwait(false);
+                var outcome = await consensus.SubmitAsync(admitted.Bytes, admitted.Digest, admitted, cancellationToken).ConfigureAwait(false);
                 LogReleased(id, admitted.TxId, outcome);
             }
             catch (RpcException e)

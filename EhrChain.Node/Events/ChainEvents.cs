@@ -89,9 +89,9 @@ public sealed class ChainEvents
         }
         try
         {
-            if (store.FindTransaction(txId) is { } stored && store.GetBlock(stored.Height) is { } block)
+            if (store.FindTransaction(txId) is { } stored)
             {
-                waiter.Source.TrySetResult(new CommittedTransaction(stored, new BlockCommit(block)));
+                waiter.Source.TrySetResult(new CommittedTransaction(stored, null));
             }
             return await waiter.Source.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -118,5 +118,8 @@ public sealed class ChainEvents
     }
 }
 
-/// <summary>Where a transaction was committed, and the commit of that block.</summary>
-public sealed record CommittedTransaction(TxLocation Location, BlockCommit Commit);
+/// <summary>
+/// Where a transaction was committed, and the commit of that block as it was published; null when
+/// the block was stored before the caller began to wait (then it is in the store).
+/// </summary>
+public sealed record CommittedTransaction(TxLocation Location, BlockCommit? Published);

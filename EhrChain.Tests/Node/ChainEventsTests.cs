@@ -34,8 +34,8 @@ public sealed class ChainEventsTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(committed.Location, Is.EqualTo(new TxLocation(1, 2, TxResultCode.Ok)));
-            Assert.That(committed.Commit, Is.SameAs(block), "the waiter gets the commit as published, not the block read back");
-            Assert.That(committed.Commit.TxIds[2], Is.EqualTo(txId));
+            Assert.That(committed.Published, Is.SameAs(block), "the waiter gets the commit as published, not the block read back");
+            Assert.That(committed.Published!.TxIds[2], Is.EqualTo(txId));
             Assert.That(events.WaitingTransactions, Is.Zero);
         }
     }
@@ -51,7 +51,8 @@ public sealed class ChainEventsTests
         var committed = await events.WaitForTransactionAsync(TransactionIds.OfSignedTransaction(tx), store, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.That(committed.Location.Height, Is.Zero);
-        Assert.That(committed.Commit.Block.Transactions[committed.Location.Position], Is.EqualTo(tx));
+        Assert.That(committed.Published, Is.Null, "stored before the wait began: the caller reads it from the store");
+        Assert.That(store.GetBlock(committed.Location.Height)!.Transactions[committed.Location.Position], Is.EqualTo(tx));
     }
 
     [Test]

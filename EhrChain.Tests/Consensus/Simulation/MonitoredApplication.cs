@@ -12,7 +12,7 @@ internal sealed class MonitoredApplication(string id, IConsensusApplication inne
 
     public string? ValidateRequest(ByteString request) => inner.ValidateRequest(request);
 
-    public (string? Problem, object? Prepared) ValidateAndPrepare(ByteString request) => inner.ValidateAndPrepare(request);
+    public (string? Problem, object? Prepared) ValidateAndPrepare(ByteString request, Hash digest) => inner.ValidateAndPrepare(request, digest);
 
     public Hash Execute(CommittedBatch batch)
     {
